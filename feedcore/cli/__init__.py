@@ -1,0 +1,83 @@
+"""The ``feedlab`` command line (FS-8).
+
+Each command lives in its own module exposing ``register(subparsers)``, which
+adds its parser and sets ``func`` to a ``run(args) -> int``. Heavy imports
+(boto3, asyncssh, moto, textual) happen inside ``run`` so ``feedlab validate``
+stays instant and ``import feedcore`` stays free of IO libraries.
+
+Every :class:`~feedcore.errors.FeedError` becomes one line on stderr and a
+non-zero exit; a traceback is never shown to a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from feedcore.errors import ConfigError, FeedError
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo", "bench")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedlab",
+        description="Build, simulate, deliver and verify marketing data feeds (FEED_SPEC v1).",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="report each delivery step (-vv: debug)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(available=set())
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"feedcore.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"feedcore.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+        parser.get_default("available").add(name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None:
+        if "tui" in args.available:
+            args = parser.parse_args(["tui", *(argv or [])])
+        else:
+            parser.print_help()
+            return EXIT_OK
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        for problem in exc.problems:
+            prefix = f"{exc.source}: " if exc.source else ""
+            print(f"feedlab: {prefix}{problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except FeedError as exc:
+        print(f"feedlab: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("feedlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

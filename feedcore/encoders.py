@@ -1,0 +1,148 @@
+"""CSV, TSV and JSONL encoding (FS-3): pure functions over rows, no IO.
+
+Two entry points with byte-identical output:
+
+* :func:`encode_rows` / :func:`header` — the plain, obviously-correct encoder
+  used for small outputs and as the reference in tests;
+* :class:`FileEncoder` — the hot path. Everything constant for a file
+  (timestamp, segment, flow name, operation, every action's encoded form) is
+  encoded once; a contact's rows differ only in ``action``, so its shared
+  fields are encoded once and the rows are joined from ready-made pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+
+from feedcore.naming import Format
+from feedcore.rows import ContactRows
+
+_encode_json_str = json.encoder.encode_basestring
+
+CSV_LINE_END = "\r\n"
+JSONL_LINE_END = "\n"
+
+_NEEDS_QUOTE = {
+    "csv": re.compile(r'[,"\r\n]'),
+    "tsv": re.compile(r'[\t"\r\n]'),
+}
+_DELIMITER = {"csv": ",", "tsv": "\t"}
+
+
+def _delimited_field(value: str | None, needs_quote: re.Pattern[str]) -> str:
+    if value is None:
+        return ""
+    if needs_quote.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _json_value(value: str | None) -> str:
+    return "null" if value is None else str(_encode_json_str(value))
+
+
+def header(fmt: Format, columns: Sequence[str]) -> str:
+    """The header line (CSV/TSV), or ``""`` for JSONL, which has none (FS-3.3)."""
+    if fmt == "jsonl":
+        return ""
+    pattern = _NEEDS_QUOTE[fmt]
+    return _DELIMITER[fmt].join(_delimited_field(c, pattern) for c in columns) + CSV_LINE_END
+
+
+def encode_row(fmt: Format, columns: Sequence[str], row: Sequence[str | None]) -> str:
+    """One record as a line, line end included."""
+    if fmt == "jsonl":
+        pairs = (
+            f"{_encode_json_str(c)}:{_json_value(v)}" for c, v in zip(columns, row, strict=True)
+        )
+        return "{" + ",".join(pairs) + "}" + JSONL_LINE_END
+    pattern = _NEEDS_QUOTE[fmt]
+    return _DELIMITER[fmt].join(_delimited_field(v, pattern) for v in row) + CSV_LINE_END
+
+
+def encode_rows(fmt: Format, columns: Sequence[str], rows: Iterable[Sequence[str | None]]) -> str:
+    """A whole file's text: header (if any) and every row."""
+    return header(fmt, columns) + "".join(encode_row(fmt, columns, row) for row in rows)
+
+
+class FileEncoder:
+    """Fast encoder for one data file's rows; output equals :func:`encode_rows`."""
+
+    def __init__(
+        self,
+        fmt: Format,
+        columns: Sequence[str],
+        *,
+        timestamp: str,
+        segment: str,
+        flow_name: str,
+        operation: str,
+    ) -> None:
+        self.fmt = fmt
+        self.columns = tuple(columns)
+        self._action_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+        if fmt == "jsonl":
+            key = [f"{_encode_json_str(c)}:" for c in columns]
+            self._field = _json_value
+            self._sep = ","
+            self._ident_prefix = "{" + key[0]
+            # between identifier and action value
+            self._mid = (
+                f",{key[1]}{_json_value(timestamp)},{key[2]}{_json_value(segment)}"
+                f",{key[3]}{_json_value(flow_name)},{key[4]}"
+            )
+            self._variant_key = f",{key[5]}"
+            self._operation = f",{key[6]}{_json_value(operation)}"
+            self._context_keys = [f",{k}" for k in key[7:]]
+            self._end = "}" + JSONL_LINE_END
+        else:
+            pattern = _NEEDS_QUOTE[fmt]
+            delim = _DELIMITER[fmt]
+
+            def field(value: str | None) -> str:
+                return _delimited_field(value, pattern)
+
+            self._field = field
+            self._sep = delim
+            self._ident_prefix = ""
+            self._mid = (
+                delim + delim.join(field(v) for v in (timestamp, segment, flow_name)) + delim
+            )
+            self._variant_key = delim
+            self._operation = delim + field(operation)
+            self._context_keys = [delim] * (len(columns) - 7)
+            self._end = CSV_LINE_END
+
+    def header(self) -> str:
+        return header(self.fmt, self.columns)
+
+    def _actions(self, actions: tuple[str, ...]) -> tuple[str, ...]:
+        cached = self._action_cache.get(actions)
+        if cached is None:
+            cached = tuple(self._field(a) for a in actions)
+            self._action_cache[actions] = cached
+        return cached
+
+    def _pieces(self, contact: ContactRows) -> tuple[str, str, tuple[str, ...]]:
+        field = self._field
+        head = self._ident_prefix + field(contact.identifier) + self._mid
+        tail_parts = [self._variant_key, field(contact.variant), self._operation]
+        for key, value in zip(self._context_keys, contact.contexts, strict=True):
+            tail_parts.append(key)
+            tail_parts.append(field(value))
+        tail_parts.append(self._end)
+        return head, "".join(tail_parts), self._actions(contact.actions)
+
+    def contact_lines(self, contact: ContactRows) -> tuple[str, int]:
+        """All rows of one contact as text, and how many rows that is."""
+        head, tail, actions = self._pieces(contact)
+        if len(actions) == 1:
+            return head + actions[0] + tail, 1
+        return "".join([head + a + tail for a in actions]), len(actions)
+
+    def contact_row_lines(self, contact: ContactRows) -> list[str]:
+        """The same text, one string per row (for splitting files, FS-5.2)."""
+        head, tail, actions = self._pieces(contact)
+        return [head + a + tail for a in actions]

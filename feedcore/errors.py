@@ -1,0 +1,86 @@
+"""One exception tree for everything feedlab can refuse or fail at.
+
+Callers (CLI, TUI, a production job) catch :class:`FeedError` and show ``str(exc)``:
+one line that already says what went wrong and, where we know it, how to fix it.
+Library exceptions (boto3, asyncssh, OSError) are translated at the edge with
+``raise ... from exc`` so the cause stays available to a debugger but never
+reaches a user as a traceback. Messages never carry secrets or raw addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class FeedError(Exception):
+    """Root of every error feedlab raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One rejected config value: which field, what was given, how to fix it."""
+
+    field: str
+    message: str
+    rule: str = "FS-1"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} [{self.rule}]"
+
+
+class ConfigError(FeedError):
+    """A feed config is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[FieldProblem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            text = f"{head}{self.problems[0]}"
+        else:
+            text = f"{head}{len(self.problems)} problems: " + "; ".join(map(str, self.problems))
+        super().__init__(text)
+
+
+class EventError(FeedError):
+    """Flow-event input could not be used (FS-7)."""
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A bad event line. The message never quotes the line (it may hold an address)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message} [FS-7]"
+
+
+class RenderError(FeedError):
+    """A context template or condition could not be evaluated for a contact."""
+
+
+class SinkError(FeedError):
+    """A delivery target refused or failed an operation."""
+
+
+class TransientSinkError(SinkError):
+    """A fault worth retrying (connection drop, 5xx, throttling) (FS-6.3)."""
+
+
+class AuthError(SinkError):
+    """Credentials were refused by the target."""
+
+
+class HostKeyError(SinkError):
+    """The SFTP server's host key is unknown or does not match (FS-6.5)."""
+
+
+class AlreadyExistsError(SinkError):
+    """A write-once object (a control file) already exists with other content."""
+
+
+class VerifyError(FeedError):
+    """A location could not be read for verification (not a finding: a usage error)."""

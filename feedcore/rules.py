@@ -1,0 +1,209 @@
+"""Field rules of FS-1 as plain functions, shared by the config model and the TUI.
+
+Each checker returns the normalised value or raises ``ValueError`` whose text
+names the offending value and says how to fix it; the caller adds the field
+name. The TUI calls the same functions as the user types, so the form and
+``feedlab validate`` can never disagree.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+
+CLIENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CONTEXT_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._=-]+$")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+HOSTNAME_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+#: FS-2.1: the standard columns, in order.
+STANDARD_COLUMNS = (
+    "identifier",
+    "timestamp",
+    "segment_name",
+    "flow_name",
+    "action",
+    "variant",
+    "operation",
+)
+#: FS-2.2: the action of the one row every exported contact gets.
+DATA_FEED_ACTION = "data_feed"
+MAX_PATH = 512
+
+
+def has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def check_client(value: str) -> str:
+    if not CLIENT_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a client slug: use 1-63 lowercase letters, digits and '-', "
+            "starting with a letter or digit (no '_': it separates file-name parts)"
+        )
+    return value
+
+
+def check_label(value: str, what: str) -> str:
+    """Names shown in rows (flow name, segment, variant, action): 1-200 chars, printable."""
+    if not value or not value.strip():
+        raise ValueError(f"{what} is empty: give it 1-200 characters")
+    if len(value) > 200:
+        raise ValueError(f"{what} is {len(value)} characters long: shorten it to at most 200")
+    if has_control_chars(value):
+        raise ValueError(f"{what} {value!r} contains control characters: remove them")
+    return value
+
+
+def check_format(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("csv", "tsv", "jsonl"):
+        raise ValueError(f"{value!r} is not a data format: choose csv, tsv or jsonl")
+    return lowered
+
+
+def check_target(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered == "ftp":
+        return "sftp"  # the product form says "S3 or FTP"; we deliver over SFTP
+    if lowered not in ("s3", "sftp"):
+        raise ValueError(f"{value!r} is not a data target: choose s3 or sftp (ftp means sftp)")
+    return lowered
+
+
+def _host_common(value: str) -> None:
+    if SCHEME_RE.match(value):
+        scheme = value.split("://", 1)[0]
+        rest = value.split("://", 1)[1].rstrip("/")
+        raise ValueError(
+            f"{value!r} includes a scheme ({scheme}://): enter only the name, e.g. {rest!r}"
+        )
+    if value.endswith("/"):
+        raise ValueError(
+            f"{value!r} ends with '/': remove the trailing slash, e.g. {value.rstrip('/')!r}"
+        )
+    if "/" in value:
+        raise ValueError(
+            f"{value!r} contains '/': the host/bucket is only a name; put folders in Path"
+        )
+
+
+def check_bucket(value: str) -> str:
+    """S3 bucket naming rules (FS-1 ``host`` for ``s3``)."""
+    _host_common(value)
+    if not 3 <= len(value) <= 63:
+        raise ValueError(f"bucket {value!r} must be 3-63 characters long")
+    if not BUCKET_RE.match(value):
+        raise ValueError(
+            f"bucket {value!r} may only use lowercase letters, digits, '.' and '-', "
+            "and must start and end with a letter or digit"
+        )
+    if ".." in value:
+        raise ValueError(f"bucket {value!r} must not contain '..'")
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        pass
+    else:
+        raise ValueError(f"bucket {value!r} must not look like an IP address")
+    if value.startswith("xn--"):
+        raise ValueError(f"bucket {value!r} must not start with 'xn--'")
+    if value.endswith("-s3alias") or value.endswith("--ol-s3"):
+        raise ValueError(f"bucket {value!r} must not end with '-s3alias' or '--ol-s3'")
+    return value
+
+
+def split_host_port(value: str) -> tuple[str, int | None]:
+    """``host``, ``host:port``, ``[v6]`` or ``[v6]:port`` -> (host, port or None)."""
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            raise ValueError(f"{value!r} opens '[' without ']': write an IPv6 host as [::1]:22")
+        host, rest = value[1:end], value[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"{value!r}: only ':port' may follow ']'")
+        port_text = rest[1:] if rest else None
+    elif value.count(":") == 1:
+        host, port_text = value.split(":")
+    else:
+        host, port_text = value, None
+    if port_text is None:
+        return host, None
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"port {port_text!r} in {value!r} must be a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def check_sftp_host(value: str) -> str:
+    """A hostname or IP address with an optional ``:port`` (FS-1 ``host`` for ``sftp``)."""
+    _host_common(value)
+    if not value:
+        raise ValueError("the SFTP host is empty: enter a hostname or IP, e.g. sftp.example.com")
+    host, _port = split_host_port(value)
+    try:
+        ipaddress.ip_address(host)
+        return value
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    if len(host) > 253 or not all(HOSTNAME_LABEL_RE.match(label) for label in labels):
+        raise ValueError(
+            f"{host!r} is not a valid hostname or IP address: use letters, digits, '-' "
+            "and dots, e.g. sftp.example.com or sftp.example.com:2222"
+        )
+    return value
+
+
+def check_host(value: str, target: str) -> str:
+    return check_bucket(value) if target == "s3" else check_sftp_host(value)
+
+
+def check_path(value: str) -> str:
+    if value == "":
+        return value
+    if value.startswith("/"):
+        raise ValueError(
+            f"{value!r} begins with '/': remove the leading slash, e.g. {value.strip('/')!r}"
+        )
+    if value.endswith("/"):
+        raise ValueError(
+            f"{value!r} ends with '/': remove the trailing slash, e.g. {value.strip('/')!r}"
+        )
+    if len(value) > MAX_PATH:
+        raise ValueError(f"path is {len(value)} characters long: shorten it to at most 512")
+    for segment in value.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(
+                f"{value!r} has an empty, '.' or '..' folder: write plain folder names "
+                "joined by single '/'"
+            )
+        if not PATH_SEGMENT_RE.match(segment):
+            raise ValueError(
+                f"folder {segment!r} in {value!r} may only use letters, digits, '.', '_', "
+                "'=' and '-'"
+            )
+    return value
+
+
+def check_context_name(value: str) -> str:
+    if not CONTEXT_NAME_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a column name: start with a letter or '_', then letters, "
+            "digits or '_' (at most 64)"
+        )
+    if value in STANDARD_COLUMNS:
+        raise ValueError(f"{value!r} is a standard column: choose another name")
+    return value
+
+
+def check_action(value: str) -> str:
+    check_label(value, "action")
+    if value == DATA_FEED_ACTION:
+        raise ValueError(
+            f"{DATA_FEED_ACTION!r} is the action of every contact's feed row (FS-2.2): "
+            "name the flow action differently"
+        )
+    return value

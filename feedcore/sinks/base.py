@@ -1,0 +1,110 @@
+"""The sink protocol: the one seam between the feed writer and a storage target.
+
+Modelled on httpx transports: tiny, synchronous, and easy to fake. The writer
+spools each data file to local disk first, so a sink receives a finished
+:class:`Payload` of known size and can choose a single PUT or a multipart upload,
+retry it byte for byte, and hash it. Keys are relative POSIX paths
+(``exports/daily/2026/11/27/acme_1_add_0a1b2c3d_20261127030000.csv``); S3 uses
+them as object keys, SFTP relative to the login's root.
+
+Sinks that talk asyncio (SFTP) run their own loop on a private thread so this
+API stays blocking and usable from plain code; async callers (the TUI) wrap the
+writer in ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Bytes to deliver: a spooled local file, or a small in-memory blob."""
+
+    size: int
+    path: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Payload:
+        return cls(size=len(data), data=data)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Payload:
+        return cls(size=os.path.getsize(path), path=path)
+
+    def open(self) -> BinaryIO:
+        """A fresh reader positioned at byte 0 (each retry opens a new one)."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return open(self.path, "rb")
+
+    def read_all(self) -> bytes:
+        with self.open() as fh:
+            return fh.read()
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One stored file as a listing reports it."""
+
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SinkEvent:
+    """A protocol step a sink took, for activity logs and `-v` (never carries secrets)."""
+
+    action: str  # e.g. "put", "multipart-part", "rename", "retry", "skip-existing"
+    key: str
+    detail: str = ""
+    size: int | None = None
+
+
+SinkListener = Callable[[SinkEvent], None]
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Where a feed's files go. Implementations: memory, local folder, S3, SFTP.
+
+    ``put`` must make ``key`` visible only once all of ``payload`` is stored
+    (FS-6.1/FS-6.2). With ``exclusive=True`` it must not replace an existing
+    object (write-once control files): if ``key`` already holds exactly these
+    bytes the call succeeds (an idempotent retry), otherwise it raises
+    :class:`~feedcore.errors.AlreadyExistsError`.
+    """
+
+    #: Human-readable location, e.g. ``s3://acme-data-feeds`` (no secrets).
+    label: str
+
+    def put(self, key: str, payload: Payload, *, exclusive: bool = False) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every stored file under ``prefix`` (recursive), temporary files included."""
+        ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Listeners:
+    """A tiny fan-out used by sinks to report :class:`SinkEvent`s."""
+
+    callbacks: list[SinkListener] = field(default_factory=list)
+
+    def emit(self, action: str, key: str, detail: str = "", size: int | None = None) -> None:
+        event = SinkEvent(action, key, detail, size)
+        for cb in self.callbacks:
+            cb(event)

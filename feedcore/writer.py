@@ -1,0 +1,338 @@
+"""The feed writer (FS-6): one export = one batch of events = at most one data
+file per operation (or several with ``max_rows_per_file``), each followed by its
+control file.
+
+Why spool to local disk first: the events stream holds both operations
+interleaved, a control file needs the final row count, and a retry must resend
+exactly the same bytes under exactly the same name. Spooling keeps memory flat
+(rows are encoded and flushed in chunks), lets a sink pick a single PUT or a
+multipart upload from the known size, and makes every retry byte-identical.
+Nothing reaches the sink until every event has been read, so a bad line under
+``--strict`` stops the run before anything is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from feedcore import naming
+from feedcore.config import FeedConfig
+from feedcore.control import DataFileFacts, control_document, dumps_control
+from feedcore.encoders import FileEncoder
+from feedcore.events import Event
+from feedcore.naming import Operation
+from feedcore.retry import RetryPolicy
+from feedcore.rows import RowBuilder
+from feedcore.sinks.base import Payload, Sink
+
+log = logging.getLogger("feedcore.writer")
+
+#: Characters of encoded text buffered before a write to the spool file.
+FLUSH_CHARS = 1 << 20
+PROGRESS_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    """One data file and its control file, as delivered."""
+
+    operation: Operation
+    data_key: str
+    control_key: str
+    url: str
+    rows: int
+    size: int
+    sha256: str
+
+
+@dataclass
+class BatchResult:
+    """What an export did, for summaries, the TUI and tests."""
+
+    at: datetime
+    files: list[DeliveredFile] = field(default_factory=list)
+    events: int = 0
+    exported: int = 0
+    filtered: int = 0
+    warnings: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported while an export runs: ``phase`` is ``encode`` or ``deliver``."""
+
+    phase: str
+    events: int
+    rows: int
+    files_done: int = 0
+    files_total: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class BatchNames:
+    """Names fixed when a batch starts, so every retry reuses them (FS-6.3).
+
+    With a seed, the random part of file ``index`` of ``operation`` is derived
+    from (seed, operation, index): reruns with the same ``--seed``/``--at``
+    write byte-identical files under identical names (FS-8). Without one it is
+    drawn once from the OS CSPRNG and remembered for the life of the batch.
+    """
+
+    def __init__(self, config: FeedConfig, at: datetime, seed: int | str | None) -> None:
+        self.config = config
+        self.at = naming.as_utc(at).replace(microsecond=0)
+        self.seed = seed
+        self._drawn: dict[tuple[str, int], str] = {}
+        self.folder = naming.folder(config.feed.path, self.at)
+
+    def random_part(self, operation: Operation, index: int) -> str:
+        slot = (operation, index)
+        if slot not in self._drawn:
+            if self.seed is None:
+                self._drawn[slot] = secrets.token_hex(4)
+            else:
+                rng = random.Random(f"{self.seed}/{operation}/{index}")
+                self._drawn[slot] = f"{rng.getrandbits(32):08x}"
+        return self._drawn[slot]
+
+    def data_key(self, operation: Operation, index: int) -> str:
+        name = naming.data_file_name(
+            self.config.client,
+            self.config.flow.id,
+            operation,
+            self.random_part(operation, index),
+            self.at,
+            self.config.feed.format,
+        )
+        return naming.join_key(self.folder, name)
+
+    def control_key(self, data_key: str) -> str:
+        folder_, _, name = data_key.rpartition("/")
+        return naming.join_key(folder_, naming.control_file_name(name))
+
+
+@dataclass
+class _SpoolFile:
+    path: Path
+    handle: BinaryIO
+    rows: int = 0
+    size: int = 0
+    hasher: hashlib._Hash = field(default_factory=hashlib.sha256)
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.handle.write(data)
+        self.hasher.update(data)
+        self.size += len(data)
+
+
+class _Spool:
+    """Encoded rows of one operation, in one or more local files."""
+
+    def __init__(
+        self, directory: Path, operation: Operation, encoder: FileEncoder, max_rows: int | None
+    ) -> None:
+        self.directory = directory
+        self.operation = operation
+        self.encoder = encoder
+        self.max_rows = max_rows
+        self.files: list[_SpoolFile] = []
+        self._current: _SpoolFile | None = None
+        self._buffer: list[str] = []
+        self._buffered = 0
+
+    def _open(self) -> _SpoolFile:
+        path = self.directory / f"{self.operation}-{len(self.files)}"
+        spool = _SpoolFile(path, open(path, "wb"))  # noqa: SIM115 - closed in finish()
+        spool.write(self.encoder.header())
+        self.files.append(spool)
+        self._current = spool
+        return spool
+
+    def _flush(self) -> None:
+        if self._buffer and self._current is not None:
+            self._current.write("".join(self._buffer))
+        self._buffer = []
+        self._buffered = 0
+
+    def add(self, text: str, rows: int) -> None:
+        current = self._current or self._open()
+        current.rows += rows
+        self._buffer.append(text)
+        self._buffered += len(text)
+        if self._buffered >= FLUSH_CHARS:
+            self._flush()
+
+    def add_lines(self, lines: list[str]) -> None:
+        """Add rows one by one, starting a new file whenever ``max_rows`` is reached."""
+        for line in lines:
+            current = self._current or self._open()
+            if self.max_rows is not None and current.rows >= self.max_rows:
+                self._flush()
+                current = self._open()
+            current.rows += 1
+            self._buffer.append(line)
+            self._buffered += len(line)
+        if self._buffered >= FLUSH_CHARS:
+            self._flush()
+
+    def finish(self) -> list[_SpoolFile]:
+        self._flush()
+        for spool in self.files:
+            spool.handle.close()
+        return [f for f in self.files if f.rows > 0]
+
+
+class FeedWriter:
+    """Exports batches of flow events for one feed config through one sink.
+
+    Blocking by design (a production job calls it directly); async callers use
+    :meth:`export_async`, which runs the same code on a worker thread so no
+    event loop is ever blocked.
+    """
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        sink: Sink,
+        *,
+        seed: int | str | None = None,
+        retry: RetryPolicy | None = None,
+        spool_dir: str | Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.config = config
+        self.sink = sink
+        self.seed = seed
+        self.retry = retry or RetryPolicy()
+        self.spool_dir = Path(spool_dir) if spool_dir else None
+        self.progress = progress
+
+    def names(self, at: datetime | None = None) -> BatchNames:
+        return BatchNames(self.config, at or datetime.now(UTC), self.seed)
+
+    def export(self, events: Iterable[Event], *, at: datetime | None = None) -> BatchResult:
+        """Encode every event, then deliver each data file and, after it, its control file."""
+        names = self.names(at)
+        result = BatchResult(at=names.at)
+        workdir = Path(tempfile.mkdtemp(prefix="feedlab-spool-", dir=self.spool_dir))
+        try:
+            spooled = self._encode(events, names, workdir, result)
+            self._deliver(spooled, names, result)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return result
+
+    async def export_async(
+        self, events: Iterable[Event], *, at: datetime | None = None
+    ) -> BatchResult:
+        return await asyncio.to_thread(self.export, events, at=at)
+
+    def _encode(
+        self, events: Iterable[Event], names: BatchNames, workdir: Path, result: BatchResult
+    ) -> list[tuple[Operation, list[_SpoolFile]]]:
+        config = self.config
+        builder = RowBuilder(config)
+        timestamp = naming.row_timestamp(names.at)
+        max_rows = config.feed.max_rows_per_file
+        spools: dict[str, _Spool] = {}
+        for op in naming.OPERATIONS:
+            encoder = FileEncoder(
+                config.feed.format,
+                config.columns,
+                timestamp=timestamp,
+                segment=config.flow.segment,
+                flow_name=config.flow.name,
+                operation=op,
+            )
+            spools[op] = _Spool(workdir, op, encoder, max_rows)
+        progress = self.progress
+        seen = exported = rows = 0
+        try:
+            for event in events:
+                seen += 1
+                contact = builder.build(event)
+                if contact is not None:
+                    exported += 1
+                    spool = spools[contact.operation]
+                    if max_rows is None:
+                        text, count = spool.encoder.contact_lines(contact)
+                        spool.add(text, count)
+                    else:
+                        lines = spool.encoder.contact_row_lines(contact)
+                        count = len(lines)
+                        spool.add_lines(lines)
+                    rows += count
+                if progress is not None and seen % PROGRESS_EVERY == 0:
+                    progress(Progress("encode", seen, rows))
+            finished = [(op, spools[op].finish()) for op in naming.OPERATIONS]
+        except BaseException:
+            for spool in spools.values():
+                spool.finish()
+            raise
+        result.events = seen
+        result.exported = exported
+        result.filtered = builder.filtered
+        result.warnings = dict(builder.warnings)
+        if progress is not None:
+            progress(Progress("encode", seen, rows))
+        return finished
+
+    def _deliver(
+        self,
+        spooled: list[tuple[Operation, list[_SpoolFile]]],
+        names: BatchNames,
+        result: BatchResult,
+    ) -> None:
+        total = sum(len(files) for _, files in spooled)
+        done = 0
+        for operation, files in spooled:
+            for index, spool in enumerate(files):
+                data_key = names.data_key(operation, index)
+                delivered = self._deliver_one(operation, data_key, spool, names)
+                result.files.append(delivered)
+                done += 1
+                if self.progress is not None:
+                    self.progress(Progress("deliver", result.events, 0, done, total))
+
+    def _deliver_one(
+        self, operation: Operation, data_key: str, spool: _SpoolFile, names: BatchNames
+    ) -> DeliveredFile:
+        facts = DataFileFacts(data_key, spool.rows, spool.size, spool.hasher.hexdigest())
+        control_key = names.control_key(data_key)
+        control = Payload.from_bytes(dumps_control(control_document(self.config, facts)))
+        if self._call(lambda: self.sink.exists(control_key), control_key):
+            # A rerun after the control file landed: the data file is complete
+            # (FS-6.1), so only confirm the control file is ours.
+            log.info("control file %s already delivered; not resending data", control_key)
+        else:
+            payload = Payload.from_file(spool.path)
+            self._call(lambda: self.sink.put(data_key, payload), data_key)
+        self._call(lambda: self.sink.put(control_key, control, exclusive=True), control_key)
+        url = naming.file_url(self.config.feed.target, self.config.feed.host, data_key)
+        return DeliveredFile(
+            operation, data_key, control_key, url, facts.rows, facts.size, facts.sha256
+        )
+
+    def _call(self, fn: Callable[[], object], key: str) -> object:
+        def on_retry(attempt: int, exc: Exception, wait: float) -> None:
+            log.warning("retry %d for %s in %.2fs: %s", attempt, key, wait, exc)
+
+        return self.retry.run(fn, on_retry)

@@ -1,0 +1,397 @@
+"""A real S3 endpoint on 127.0.0.1: moto's server app behind werkzeug, on its own thread.
+
+Why moto's *server* and not its in-memory decorator: the feed writer, the aws CLI
+and the TUI must all talk plain HTTP to the same endpoint, exactly as they would to
+AWS, so signing, path-style addressing, multipart and conditional writes are
+exercised for real.
+
+Every write is reported through :class:`~mock_targets.reports.Reporter` as it
+happens, by wrapping moto's WSGI app: the wrapper sees each request after moto
+has handled it and so knows the HTTP status it answered with.
+
+moto keeps its state in process-global backends. To keep two servers in one
+process (a test session and a TUI, say) from seeing each other's buckets in
+listings or wiping each other on :meth:`MockS3Server.reset`, each server pins
+its requests to its own moto account id. Bucket names stay global across
+accounts, as they are on AWS.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+from mock_targets.reports import Operation, Reporter, Subscriber
+
+__all__ = ["FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY", "MockS3Server"]
+
+#: Fixed fake credentials: moto accepts any, but outside clients need *some*.
+FAKE_ACCESS_KEY_ID = "feedlab"
+FAKE_SECRET_ACCESS_KEY = "feedlab-secret"
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# Query parameters that turn a PUT/DELETE on an object or bucket into a change of
+# a sub-resource (tags, ACL, lifecycle...) rather than a write of data. Those are
+# not reported: subscribers care about objects appearing and disappearing.
+_OBJECT_PLAIN_PARAMS = {"versionId", "x-id"}
+
+
+def _path_of(environ: dict[str, Any]) -> str:
+    """PATH_INFO is WSGI latin-1 text; keys are UTF-8, so re-decode it."""
+    raw = str(environ.get("PATH_INFO", ""))
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw
+
+
+def _body_size(environ: dict[str, Any]) -> int | None:
+    """The payload size, not the wire size: aws-chunked bodies carry signatures."""
+    for name in ("HTTP_X_AMZ_DECODED_CONTENT_LENGTH", "CONTENT_LENGTH"):
+        value = environ.get(name)
+        if value:
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class _Request:
+    """The parts of a path-style S3 request the reporter needs."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = _path_of(environ).lstrip("/")
+        self.bucket, _, self.key = path.partition("/")
+        self.query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+        self.size = _body_size(environ)
+        self.copy_source = environ.get("HTTP_X_AMZ_COPY_SOURCE")
+
+    def only_plain_params(self) -> bool:
+        return all(name in _OBJECT_PLAIN_PARAMS for name in self.query)
+
+    def classify(self) -> str | None:
+        """The report op for this request, or None when it writes nothing we report."""
+        m, q = self.method, self.query
+        if not self.bucket or self.bucket.startswith("moto-api"):
+            return None
+        if not self.key:
+            if m == "PUT" and not q:
+                return "create-bucket"
+            if m == "DELETE" and not q:
+                return "delete-bucket"
+            if m == "POST" and "delete" in q:
+                return "delete-objects"
+            return None
+        if m == "PUT":
+            if "partNumber" in q and "uploadId" in q:
+                return "multipart-part"
+            return "put" if self.only_plain_params() else None
+        if m == "POST":
+            if "uploads" in q:
+                return "multipart-create"
+            if "uploadId" in q:
+                return "multipart-complete"
+            return None
+        if m == "DELETE":
+            if "uploadId" in q:
+                return "multipart-abort"
+            return "delete" if self.only_plain_params() else None
+        return None
+
+
+def _deleted_keys(body: bytes) -> list[str]:
+    """Keys named in a DeleteObjects request body (namespace-agnostic)."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return []
+    keys: list[str] = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "Key" and element.text is not None:
+            keys.append(element.text)
+    return keys
+
+
+class _ReportingApp:
+    """WSGI middleware: pin the moto account, run moto, report the write."""
+
+    def __init__(
+        self,
+        inner: WSGIApp,
+        reporter: Reporter,
+        account_id: str,
+        object_size: Callable[[str, str], int | None],
+    ) -> None:
+        self._inner = inner
+        self._reporter = reporter
+        self._account_id = account_id
+        self._object_size = object_size
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self._account_id
+        request = _Request(environ)
+        op = request.classify()
+        deleted: list[str] = []
+        if op == "delete-objects":
+            # The batch body names the keys; buffer it (small XML) and hand moto a copy.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            deleted = _deleted_keys(body)
+
+        status: list[int] = []
+
+        def recording_start_response(
+            status_line: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            try:
+                status.append(int(status_line.split(" ", 1)[0]))
+            except ValueError:
+                status.append(0)
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            result = self._inner(environ, recording_start_response)
+        except BaseException:
+            if op is not None:
+                self._report(op, request, 500, deleted)
+            raise
+        if op is not None:
+            self._report(op, request, status[-1] if status else None, deleted)
+        return result
+
+    def _report(self, op: str, request: _Request, status: int | None, deleted: list[str]) -> None:
+        ok = status is not None and 200 <= status < 300
+        if op == "delete-objects":
+            for key in deleted:
+                self._emit("delete", key, None, request.bucket, status)
+            return
+        size = request.size
+        if op == "multipart-complete" or (op == "put" and request.copy_source):
+            size = self._object_size(request.bucket, request.key) if ok else None
+        elif op != "multipart-part" and op != "put":
+            size = None  # no body worth reporting (create, abort, delete)
+        self._emit(op, request.key, size, request.bucket, status)
+
+    def _emit(self, op: str, key: str, size: int | None, bucket: str, status: int | None) -> None:
+        self._reporter.report(
+            Operation(server="s3", op=op, key=key, size=size, bucket=bucket, status=status)
+        )
+
+
+def _make_quiet_handler(quiet: bool) -> type:
+    """A per-server request handler class (werkzeug mutates its protocol_version)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class Handler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if not quiet:
+                super().log_request(code, size)
+
+    return Handler
+
+
+class MockS3Server:
+    """moto's S3 on a local port, reporting writes; start/stop or use as a context manager."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = "us-east-1",
+        quiet: bool = True,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self.region = region
+        self.quiet = quiet
+        self.access_key_id = FAKE_ACCESS_KEY_ID
+        self.secret_access_key = FAKE_SECRET_ACCESS_KEY
+        self.reporter = Reporter()
+        # A private moto account (12 digits, never the default 123456789012).
+        self.account_id = f"9{secrets.randbelow(10**11):011d}"
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> MockS3Server:
+        """Bind, listen and serve; returns once the socket accepts connections.
+
+        The socket is bound here, on the caller's thread, so a taken port raises
+        right away instead of dying silently inside the server thread.
+        """
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        with self._lock:
+            if self._server is not None:
+                return self
+            app = _ReportingApp(
+                DomainDispatcherApplication(create_backend_app),
+                self.reporter,
+                self._moto_account(),
+                self._object_size,
+            )
+            server = make_server(
+                self.host,
+                self._requested_port,
+                app,
+                threaded=True,
+                request_handler=_make_quiet_handler(self.quiet),
+            )
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"mock-s3:{server.server_address[1]}",
+                daemon=True,
+            )
+            thread.start()
+            self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent). Stored objects are kept."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server, self._thread = None, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def __enter__(self) -> MockS3Server:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # -- addresses and credentials --------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("MockS3Server is not running: call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url if self.running else "stopped"
+        return (
+            f"MockS3Server({where}, region={self.region!r}, "
+            f"access_key_id={self.access_key_id!r}, secret_access_key='***')"
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment variables for an outside client (aws CLI) to reach this server."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+        }
+
+    # -- clients -----------------------------------------------------------------
+
+    def session(self) -> Any:
+        """A boto3 Session holding the fake credentials (never the user's real ones)."""
+        import boto3
+
+        return boto3.session.Session(
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            region_name=self.region,
+        )
+
+    def client(self) -> Any:
+        """A boto3 S3 client for this server: path-style, checksums only when required."""
+        from botocore.config import Config
+
+        config = Config(
+            region_name=self.region,
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=20,
+        )
+        return self.session().client("s3", endpoint_url=self.endpoint_url, config=config)
+
+    # -- state -------------------------------------------------------------------
+
+    def create_bucket(self, name: str) -> None:
+        """Create ``name`` over HTTP (so it is reported like any other write)."""
+        client = self.client()
+        try:
+            if self.region == "us-east-1":
+                client.create_bucket(Bucket=name)
+            else:
+                client.create_bucket(
+                    Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region}
+                )
+        finally:
+            client.close()
+
+    def reset(self) -> None:
+        """Drop every bucket, object and pending multipart upload of this server."""
+        from moto.s3.models import s3_backends
+
+        account = s3_backends[self._moto_account()]
+        account.reset()
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Shortcut for ``reporter.subscribe``; returns the unsubscribe function."""
+        return self.reporter.subscribe(callback)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _moto_account(self) -> str:
+        # moto lets MOTO_ACCOUNT_ID override any per-request account; follow it.
+        return os.environ.get("MOTO_ACCOUNT_ID") or self.account_id
+
+    def _object_size(self, bucket: str, key: str) -> int | None:
+        """Size of a stored object, read from moto directly (no request, no report)."""
+        try:
+            from moto.s3.models import s3_backends
+            from moto.utilities.utils import get_partition
+
+            backend = s3_backends[self._moto_account()][get_partition(self.region)]
+            obj = backend.get_object(bucket, key)
+            return None if obj is None else int(obj.size)
+        except Exception:  # a report without a size beats a failed request
+            return None
