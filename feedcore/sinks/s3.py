@@ -150,7 +150,7 @@ class S3Sink:
         part_size: int = 8 * MiB,
         max_concurrency: int = 8,
         listeners: list[SinkListener] | None = None,
-        max_attempts: int = 5,
+        max_attempts: int = 3,
     ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")

@@ -1,0 +1,86 @@
+"""Opening the sink a config's target needs: the one place that maps options to sinks.
+
+The S3 and SFTP sinks are imported here lazily, so a command that never talks
+to a network target never loads boto3 or asyncssh.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedcore.config import FeedConfig
+from feedcore.errors import FeedError
+from feedcore.rules import split_host_port
+from feedcore.sinks.base import Sink, SinkListener
+from feedcore.sinks.local import LocalSink
+
+PASSWORD_ENV = "FEEDLAB_SFTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """How to reach the configured target; nothing here is written to a config."""
+
+    to_dir: Path | None = None
+    endpoint_url: str | None = None
+    known_hosts: Path | None = None
+    user: str | None = None
+    key: Path | None = None
+    password: str | None = None
+    connect: str | None = None
+
+    def __repr__(self) -> str:  # never show the password
+        shown = "***" if self.password else None
+        return (
+            f"TargetOptions(to_dir={self.to_dir!r}, endpoint_url={self.endpoint_url!r}, "
+            f"known_hosts={self.known_hosts!r}, user={self.user!r}, key={self.key!r}, "
+            f"password={shown!r}, connect={self.connect!r})"
+        )
+
+
+def local_root(base: Path, config: FeedConfig) -> Path:
+    """``DIR/{bucket or hostname}``: where a folder preview of the target lives (FS-8)."""
+    return base / config.feed.hostname
+
+
+def open_sink(
+    config: FeedConfig, options: TargetOptions, listeners: list[SinkListener] | None = None
+) -> Sink:
+    feed = config.feed
+    if options.to_dir is not None:
+        return LocalSink(local_root(options.to_dir, config), listeners=listeners)
+    if feed.target == "s3":
+        from feedcore.sinks.s3 import S3Sink
+
+        return S3Sink(feed.host, endpoint_url=options.endpoint_url, listeners=listeners)
+    from feedcore.sinks.sftp import SFTPSink
+
+    if options.known_hosts is None:
+        raise FeedError(
+            "an SFTP target needs --known-hosts FILE (host keys are always verified, FS-6.5)"
+        )
+    if not options.user:
+        raise FeedError("an SFTP target needs --user NAME")
+    password = options.password or os.environ.get(PASSWORD_ENV)
+    if options.key is None and not password:
+        raise FeedError(f"give --key FILE or set {PASSWORD_ENV} for the SFTP login")
+    host, port = feed.hostname, feed.port or 22
+    connect_host, connect_port = None, None
+    if options.connect:
+        try:
+            connect_host, connect_port = split_host_port(options.connect)
+        except ValueError as exc:
+            raise FeedError(f"--connect: {exc}") from None
+    return SFTPSink(
+        host,
+        port,
+        username=options.user,
+        known_hosts=options.known_hosts,
+        client_key=options.key,
+        password=password,
+        connect_host=connect_host,
+        connect_port=connect_port,
+        listeners=listeners,
+    )
