@@ -208,6 +208,20 @@ class FeedConfig(_Strict):
     def _client(cls, v: str) -> str:
         return rules.check_client(v)
 
+    @model_validator(mode="after")
+    def _split_fits_a_contact(self) -> FeedConfig:
+        limit = self.feed.max_rows_per_file
+        if limit is not None:
+            groups = [len(self.flow.actions)] + [len(v.actions) for v in self.flow.variants]
+            needed = 1 + max(groups)
+            if limit < needed:
+                raise ValueError(
+                    f"feed.max_rows_per_file {limit} is smaller than one contact's rows "
+                    f"({needed}: the data_feed row plus its actions): raise it to at least "
+                    f"{needed}"
+                )
+        return self
+
     @property
     def columns(self) -> tuple[str, ...]:
         """FS-2.1: the standard columns, then one per context in configured order."""

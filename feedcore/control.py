@@ -23,7 +23,7 @@ class DataFileFacts:
     key: str
     rows: int
     size: int
-    sha256: str
+    sha256: str | None
 
 
 def control_document(config: FeedConfig, facts: DataFileFacts) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def control_document(config: FeedConfig, facts: DataFileFacts) -> dict[str, Any]
         "flow_name": config.flow.name,
     }
     if feed.control_checksums:
+        assert facts.sha256 is not None, "checksums are computed when the config asks"
         entry["bytes"] = facts.size
         entry["sha256"] = facts.sha256
     return {"delta": True, "file_count": 1, "files": [entry]}

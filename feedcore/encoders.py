@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from feedcore.naming import Format
 from feedcore.rows import ContactRows
 
-_encode_json_str = json.encoder.encode_basestring
+_encode_json_str: Callable[[str], str] = json.encoder.encode_basestring
 
 CSV_LINE_END = "\r\n"
 JSONL_LINE_END = "\n"
 
-_NEEDS_QUOTE = {
+NEEDS_QUOTE = {
     "csv": re.compile(r'[,"\r\n]'),
     "tsv": re.compile(r'[\t"\r\n]'),
 }
@@ -47,7 +47,7 @@ def header(fmt: Format, columns: Sequence[str]) -> str:
     """The header line (CSV/TSV), or ``""`` for JSONL, which has none (FS-3.3)."""
     if fmt == "jsonl":
         return ""
-    pattern = _NEEDS_QUOTE[fmt]
+    pattern = NEEDS_QUOTE[fmt]
     return _DELIMITER[fmt].join(_delimited_field(c, pattern) for c in columns) + CSV_LINE_END
 
 
@@ -58,7 +58,7 @@ def encode_row(fmt: Format, columns: Sequence[str], row: Sequence[str | None]) -
             f"{_encode_json_str(c)}:{_json_value(v)}" for c, v in zip(columns, row, strict=True)
         )
         return "{" + ",".join(pairs) + "}" + JSONL_LINE_END
-    pattern = _NEEDS_QUOTE[fmt]
+    pattern = NEEDS_QUOTE[fmt]
     return _DELIMITER[fmt].join(_delimited_field(v, pattern) for v in row) + CSV_LINE_END
 
 
@@ -85,35 +85,33 @@ class FileEncoder:
         self._action_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         if fmt == "jsonl":
             key = [f"{_encode_json_str(c)}:" for c in columns]
-            self._field = _json_value
+            self.field = _json_value
             self._sep = ","
-            self._ident_prefix = "{" + key[0]
+            self.ident_prefix = "{" + key[0]
             # between identifier and action value
-            self._mid = (
+            self.mid = (
                 f",{key[1]}{_json_value(timestamp)},{key[2]}{_json_value(segment)}"
                 f",{key[3]}{_json_value(flow_name)},{key[4]}"
             )
-            self._variant_key = f",{key[5]}"
-            self._operation = f",{key[6]}{_json_value(operation)}"
-            self._context_keys = [f",{k}" for k in key[7:]]
-            self._end = "}" + JSONL_LINE_END
+            self.variant_key = f",{key[5]}"
+            self.operation_text = f",{key[6]}{_json_value(operation)}"
+            self.context_keys = [f",{k}" for k in key[7:]]
+            self.end = "}" + JSONL_LINE_END
         else:
-            pattern = _NEEDS_QUOTE[fmt]
+            pattern = NEEDS_QUOTE[fmt]
             delim = _DELIMITER[fmt]
 
             def field(value: str | None) -> str:
                 return _delimited_field(value, pattern)
 
-            self._field = field
+            self.field = field
             self._sep = delim
-            self._ident_prefix = ""
-            self._mid = (
-                delim + delim.join(field(v) for v in (timestamp, segment, flow_name)) + delim
-            )
-            self._variant_key = delim
-            self._operation = delim + field(operation)
-            self._context_keys = [delim] * (len(columns) - 7)
-            self._end = CSV_LINE_END
+            self.ident_prefix = ""
+            self.mid = delim + delim.join(field(v) for v in (timestamp, segment, flow_name)) + delim
+            self.variant_key = delim
+            self.operation_text = delim + field(operation)
+            self.context_keys = [delim] * (len(columns) - 7)
+            self.end = CSV_LINE_END
 
     def header(self) -> str:
         return header(self.fmt, self.columns)
@@ -121,18 +119,18 @@ class FileEncoder:
     def _actions(self, actions: tuple[str, ...]) -> tuple[str, ...]:
         cached = self._action_cache.get(actions)
         if cached is None:
-            cached = tuple(self._field(a) for a in actions)
+            cached = tuple(self.field(a) for a in actions)
             self._action_cache[actions] = cached
         return cached
 
     def _pieces(self, contact: ContactRows) -> tuple[str, str, tuple[str, ...]]:
-        field = self._field
-        head = self._ident_prefix + field(contact.identifier) + self._mid
-        tail_parts = [self._variant_key, field(contact.variant), self._operation]
-        for key, value in zip(self._context_keys, contact.contexts, strict=True):
+        field = self.field
+        head = self.ident_prefix + field(contact.identifier) + self.mid
+        tail_parts = [self.variant_key, field(contact.variant), self.operation_text]
+        for key, value in zip(self.context_keys, contact.contexts, strict=True):
             tail_parts.append(key)
             tail_parts.append(field(value))
-        tail_parts.append(self._end)
+        tail_parts.append(self.end)
         return head, "".join(tail_parts), self._actions(contact.actions)
 
     def contact_lines(self, contact: ContactRows) -> tuple[str, int]:

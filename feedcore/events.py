@@ -1,6 +1,6 @@
 """Flow events (FS-7): what the writer consumes, and the JSON Lines reader for them.
 
-Parsing is deliberately hand-written over orjson rather than a pydantic model:
+Parsing is deliberately hand-written over msgspec rather than a pydantic model:
 it is on the hot path (hundreds of thousands of lines per export) and its error
 messages must never quote a line, because a line carries a raw address.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-import orjson
+import msgspec
 
 from feedcore.errors import EventError, LineProblem
 
@@ -37,7 +37,8 @@ class Event:
 
 #: **[decision]** Longest accepted event line; a longer one is reported, not loaded.
 MAX_LINE_BYTES = 1 << 20
-_EVENT_KEYS = frozenset(("type", "email", "variant", "attributes"))
+EVENT_KEYS = frozenset(("type", "email", "variant", "attributes"))
+_decode = msgspec.json.Decoder().decode
 
 
 def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
@@ -48,13 +49,15 @@ def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
     if len(line) > MAX_LINE_BYTES:
         raise ValueError(f"line is {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}")
     try:
-        data = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        reason = str(exc).split(":", 1)[0]
-        raise ValueError(f"not valid JSON or UTF-8 ({reason})") from None
+        data = _decode(line)
+    except UnicodeDecodeError:
+        raise ValueError("not valid UTF-8") from None
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        reason = str(exc).replace("Input data was truncated", "truncated or lone surrogate")
+        raise ValueError(f"not valid JSON ({reason})") from None
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-    unknown = data.keys() - _EVENT_KEYS
+    unknown = data.keys() - EVENT_KEYS
     if unknown:
         raise ValueError(
             f"unknown key(s) {', '.join(sorted(map(repr, unknown)))}: "
@@ -115,23 +118,34 @@ class EventReader:
         self.problems: list[LineProblem] = []
         self.count = 0
 
+    @property
+    def lines(self) -> Iterable[bytes]:
+        """The raw lines, for the writer's fused fast path (which calls :meth:`parse_line`
+        for every line it does not handle itself, so numbering and policy stay here)."""
+        return self._lines
+
+    def parse_line(self, number: int, line: bytes) -> Event | None:
+        """One raw line on the general path: its Event, or None (blank, or bad and recorded)."""
+        if not line.strip():
+            return None
+        try:
+            event = parse_event(line, self.variants)
+        except ValueError as exc:
+            problem = LineProblem(number, str(exc))
+            if self.strict:
+                raise EventError(
+                    f"{self.source}: {problem} (--strict: stopped before writing anything)"
+                ) from None
+            self.problems.append(problem)
+            return None
+        self.count += 1
+        return event
+
     def __iter__(self) -> Iterator[Event]:
-        variants = self.variants
         for number, line in enumerate(self._lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                event = parse_event(line, variants)
-            except ValueError as exc:
-                problem = LineProblem(number, str(exc))
-                if self.strict:
-                    raise EventError(
-                        f"{self.source}: {problem} (--strict: stopped before writing anything)"
-                    ) from None
-                self.problems.append(problem)
-                continue
-            self.count += 1
-            yield event
+            event = self.parse_line(number, line)
+            if event is not None:
+                yield event
 
 
 def open_events(path: str | Path) -> BinaryIO:
@@ -151,4 +165,4 @@ def dump_event(event: Event) -> bytes:
         data["variant"] = event.variant
     if event.attributes:
         data["attributes"] = event.attributes
-    return orjson.dumps(data) + b"\n"
+    return msgspec.json.encode(data) + b"\n"

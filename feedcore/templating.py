@@ -79,6 +79,12 @@ def check_expression(source: str) -> None:
         ) from exc
 
 
+def simple_attribute(source: str) -> str | None:
+    """``NAME`` when ``source`` is exactly ``{{ contact.NAME }}``, else None."""
+    simple = _SIMPLE_ATTR_RE.match(source)
+    return simple.group(1) if simple else None
+
+
 def compile_context(source: str) -> tuple[str | None, Renderer | None]:
     """Compile one context value: ``(constant, None)`` or ``(None, renderer)``.
 

@@ -19,8 +19,10 @@ accounts, as they are on AWS.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import secrets
+import socket
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -35,6 +37,11 @@ __all__ = ["FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY", "MockS3Server"]
 #: Fixed fake credentials: moto accepts any, but outside clients need *some*.
 FAKE_ACCESS_KEY_ID = "feedlab"
 FAKE_SECRET_ACCESS_KEY = "feedlab-secret"
+
+# Quiet servers log here instead of stderr (a TUI's screen); the NullHandler keeps
+# Python's last-resort handler from printing when the app configured no logging.
+_logger = logging.getLogger(__name__)
+_logger.addHandler(logging.NullHandler())
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -190,16 +197,38 @@ class _ReportingApp:
         )
 
 
-def _make_quiet_handler(quiet: bool) -> type:
+def _quiet_log(type_: str, message: str, *args: Any) -> None:
+    """werkzeug's output, routed to logging: requests at DEBUG, failures at ERROR."""
+    level = logging.DEBUG if type_ == "info" else logging.ERROR
+    _logger.log(level, message.rstrip(), *args)
+
+
+def _make_handler(quiet: bool) -> type:
     """A per-server request handler class (werkzeug mutates its protocol_version)."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     class Handler(MotoRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            if not quiet:
-                super().log_request(code, size)
+        def log(self, type: str, message: str, *args: Any) -> None:
+            if quiet:
+                _quiet_log(type, f"{self.address_string()} {message}", *args)
+            else:
+                super().log(type, message, *args)
 
     return Handler
+
+
+def _make_server_class(quiet: bool) -> type:
+    """werkzeug's threaded server; quiet ones log moto's tracebacks instead of printing."""
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class Server(ThreadedWSGIServer):
+        def log(self, type: str, message: str, *args: Any) -> None:
+            if quiet:
+                _quiet_log(type, message, *args)
+            else:
+                super().log(type, message, *args)
+
+    return Server
 
 
 class MockS3Server:
@@ -230,14 +259,14 @@ class MockS3Server:
     def start(self) -> MockS3Server:
         """Bind, listen and serve; returns once the socket accepts connections.
 
-        The socket is bound here, on the caller's thread, so a taken port raises
-        right away instead of dying silently inside the server thread.
+        The socket is bound and listening before this returns (connections queue
+        in its backlog until the serving thread picks them up), and a taken port
+        raises :class:`OSError` here, on the caller's thread.
         """
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             create_backend_app,
         )
-        from werkzeug.serving import make_server
 
         with self._lock:
             if self._server is not None:
@@ -248,13 +277,17 @@ class MockS3Server:
                 self._moto_account(),
                 self._object_size,
             )
-            server = make_server(
-                self.host,
-                self._requested_port,
-                app,
-                threaded=True,
-                request_handler=_make_quiet_handler(self.quiet),
-            )
+            listener = self._listen()
+            try:
+                server = _make_server_class(self.quiet)(
+                    self.host,
+                    self._requested_port,
+                    app,
+                    handler=_make_handler(self.quiet),
+                    fd=listener.fileno(),  # werkzeug serves a duplicate of it
+                )
+            finally:
+                listener.close()
             thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": 0.1},
@@ -265,8 +298,28 @@ class MockS3Server:
             self._server, self._thread = server, thread
         return self
 
+    def _listen(self) -> socket.socket:
+        """Bind ourselves: werkzeug turns a taken port into ``sys.exit(1)``."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+            sock.listen(128)
+        except OSError as exc:
+            sock.close()
+            raise OSError(
+                exc.errno,
+                f"mock S3 cannot listen on {self.host}:{self._requested_port}: {exc.strerror}",
+            ) from exc
+        return sock
+
     def stop(self) -> None:
-        """Stop serving and release the port (idempotent). Stored objects are kept."""
+        """Stop serving and release the port (idempotent).
+
+        Stored objects are kept (moto's state outlives the server): call
+        :meth:`reset` to drop them.
+        """
         with self._lock:
             server, thread = self._server, self._thread
             self._server, self._thread = None, None

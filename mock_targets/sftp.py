@@ -39,7 +39,13 @@ import asyncssh
 
 from mock_targets.reports import Operation, Reporter, Subscriber
 
-__all__ = ["FeedSFTPServer", "MockSFTPServer", "SFTPFaults", "SFTPRequest"]
+__all__ = [
+    "FeedSFTPServer",
+    "MockSFTPServer",
+    "SFTPFaults",
+    "SFTPRequest",
+    "known_hosts_entry",
+]
 
 _SERVER = "sftp"
 _START_TIMEOUT = 30.0
@@ -77,7 +83,7 @@ def _decode(path: bytes) -> str:
     return os.fsdecode(path)
 
 
-class FeedSFTPServer(asyncssh.SFTPServer):  # type: ignore[misc]
+class FeedSFTPServer(asyncssh.SFTPServer):
     """One SFTP session, chrooted to the mock's root, reporting as it goes."""
 
     def __init__(
@@ -159,7 +165,9 @@ class FeedSFTPServer(asyncssh.SFTPServer):  # type: ignore[misc]
             if result is not None:
                 await result
 
-    def _report(self, op: str, key: str, size: int | None = None, target: str | None = None) -> None:
+    def _report(
+        self, op: str, key: str, size: int | None = None, target: str | None = None
+    ) -> None:
         self._reporter.report(Operation(_SERVER, op, key, size=size, target=target))
 
     async def write_block(self, file_obj: object, offset: int, data: bytes) -> int:
@@ -237,7 +245,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):  # type: ignore[misc]
         self._report("remove", key)
 
 
-class _AuthGate(asyncssh.SSHServer):  # type: ignore[misc]
+class _AuthGate(asyncssh.SSHServer):
     """Password or key for the one user; never a login without credentials."""
 
     def __init__(self, owner: MockSFTPServer) -> None:
@@ -275,6 +283,14 @@ class _AuthGate(asyncssh.SSHServer):  # type: ignore[misc]
 
     def host_based_auth_supported(self) -> bool:
         return False
+
+
+def known_hosts_entry(host: str, port: int, key: asyncssh.SSHKey) -> str:
+    """OpenSSH known_hosts syntax: ``[host]:port`` except for the default port 22."""
+    pattern = host if port == 22 else f"[{host}]:{port}"
+    public = key.convert_to_public()
+    b64 = bytes(public.export_public_key("openssh")).split()[1].decode("ascii")
+    return f"{pattern} {public.get_algorithm()} {b64}"
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -342,7 +358,10 @@ class MockSFTPServer:
 
     def __repr__(self) -> str:
         state = f"port={self._port}" if self._port is not None else "stopped"
-        return f"MockSFTPServer(host={self.host!r}, {state}, user={self.username!r}, root={str(self.root)!r})"
+        return (
+            f"MockSFTPServer(host={self.host!r}, {state}, user={self.username!r}, "
+            f"root={str(self.root)!r})"
+        )
 
     # -- published facts ---------------------------------------------------
 
@@ -359,11 +378,7 @@ class MockSFTPServer:
     @property
     def known_hosts_line(self) -> str:
         """The OpenSSH known_hosts entry for this server (no trailing newline)."""
-        host = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
-        public = self.host_key.convert_to_public()
-        algorithm = public.get_algorithm()
-        b64 = bytes(public.export_public_key("openssh")).split()[1].decode("ascii")
-        return f"{host} {algorithm} {b64}"
+        return known_hosts_entry(self.host, self.port, self.host_key)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Receive every reported :class:`Operation` (on the server's thread)."""
@@ -458,7 +473,7 @@ class MockSFTPServer:
                 asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(
                     timeout=_STOP_TIMEOUT * 2
                 )
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 pass
             finally:
                 loop.call_soon_threadsafe(loop.stop)

@@ -14,6 +14,12 @@ Delivery rules this module is responsible for:
   an identical object is success, and only different bytes are a conflict.
 * Credentials come only from the standard AWS chain (FS-1.2), and no message
   built here ever includes one.
+
+IAM permissions the writer needs on the bucket: ``s3:PutObject``,
+``s3:GetObject`` (write-once checks read the existing object back),
+``s3:ListBucket`` (without it S3 answers 403 instead of 404 for a missing key,
+which this sink must report as refused credentials) and
+``s3:AbortMultipartUpload``.
 """
 
 from __future__ import annotations
@@ -91,10 +97,16 @@ def _public_url(url: str | None) -> str:
     """An endpoint as safe to print: any ``user:password@`` part is dropped."""
     if not url:
         return "AWS"
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "an unparsable URL"
+    if not parts.scheme or not host:
+        return "an unparsable URL"  # never echo what we cannot tell apart from a secret
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
@@ -169,23 +181,38 @@ class S3Sink:
         self._bucket_checked = False
         config = Config(
             region_name=region,
-            # Checksums only where S3 demands them: moto and S3-compatible stores
-            # reject or mishandle the newer default trailing checksums.
+            # botocore >= 1.36 adds CRC trailers (aws-chunked bodies) to every upload
+            # by default, which many S3-compatible stores reject; send and verify
+            # checksums only where the API requires them, as before that release.
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            # botocore's standard mode already backs off on throttling, 5xx and
-            # dropped connections (FS-6.3); what is left is reported as transient.
+            # botocore's standard mode backs off on throttling, 5xx and dropped
+            # connections per request (so one failed part does not restart a whole
+            # multipart upload); what is left is a TransientSinkError, which the
+            # writer's own RetryPolicy retries around the whole put (FS-6.3).
             retries={"mode": "standard", "max_attempts": max_attempts},
             max_pool_connections=max(10, max_concurrency + 2),
             s3={"addressing_style": "path"} if endpoint_url else {},
             connect_timeout=10,
             read_timeout=60,
         )
-        session = session if session is not None else boto3.session.Session()
-        self._client: Any = session.client(
-            "s3", endpoint_url=endpoint_url, region_name=region, config=config
-        )
-        self._endpoint = _public_url(endpoint_url or self._client.meta.endpoint_url)
+        self._endpoint = _public_url(endpoint_url)
+        try:
+            session = session if session is not None else boto3.session.Session()
+            self._client: Any = session.client(
+                "s3", endpoint_url=endpoint_url, region_name=region, config=config
+            )
+        except bce.BotoCoreError as exc:  # e.g. AWS_PROFILE names a missing profile
+            raise SinkError(
+                f"cannot set up S3 access to {self.label}: {_redact(_one_line(str(exc)))}"
+            ) from exc
+        except ValueError as exc:  # botocore's "Invalid endpoint: <url>"
+            raise SinkError(
+                f"cannot set up S3 access to {self.label}: invalid endpoint URL "
+                f"({self._endpoint}); expected http(s)://host[:port]"
+            ) from exc
+        if endpoint_url is None:
+            self._endpoint = _public_url(self._client.meta.endpoint_url)
 
     def __repr__(self) -> str:
         return f"S3Sink({self.label}, endpoint={self._endpoint})"

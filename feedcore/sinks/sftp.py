@@ -25,6 +25,7 @@ by a concurrent writer.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import ipaddress
 import posixpath
@@ -68,7 +69,6 @@ _COMPARE_CHUNK = 1024 * 1024
 _TRANSIENT = (
     OSError,
     TimeoutError,
-    asyncio.TimeoutError,
     asyncssh.ConnectionLost,
     asyncssh.DisconnectError,
     asyncssh.ChannelOpenError,
@@ -99,6 +99,21 @@ def _describe(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _open_local(payload: Payload) -> BinaryIO:
+    """Local spool problems are not network faults: keep them out of the retryable OSError path."""
+    try:
+        return payload.open()
+    except OSError as exc:
+        raise SinkError(f"cannot read the local file to upload: {_describe(exc)}") from exc
+
+
+def _read_local(source: BinaryIO, size: int) -> bytes:
+    try:
+        return source.read(size)
+    except OSError as exc:
+        raise SinkError(f"cannot read the local file to upload: {_describe(exc)}") from exc
+
+
 class SFTPSink:
     """Deliver feed files to an SFTP login (see the module docstring for why it looks like this).
 
@@ -122,9 +137,7 @@ class SFTPSink:
         timeout: float = 30.0,
     ) -> None:
         if client_key is None and password is None:
-            raise AuthError(
-                f"sftp://{host}: no credentials; give a client key file or a password"
-            )
+            raise AuthError(f"sftp://{host}: no credentials; give a client key file or a password")
         if block_size <= 0 or max_requests <= 0:
             raise ValueError("block_size and max_requests must be positive")
         self.host = host
@@ -138,7 +151,7 @@ class SFTPSink:
         self.block_size = block_size
         self.max_requests = max_requests
         self.timeout = timeout
-        self.listeners = Listeners(list(listeners or []))
+        self.listeners = Listeners(listeners if listeners is not None else [])
         self.label = f"sftp://{host}" if port == 22 else f"sftp://{host}:{port}"
 
         self._state_lock = threading.Lock()
@@ -153,9 +166,11 @@ class SFTPSink:
         self._orphans: set[str] = set()
 
     def __repr__(self) -> str:
-        via = f", connect={self.connect_host}:{self.connect_port}" if (
-            self.connect_host, self.connect_port
-        ) != (self.host, self.port) else ""
+        via = (
+            f", connect={self.connect_host}:{self.connect_port}"
+            if (self.connect_host, self.connect_port) != (self.host, self.port)
+            else ""
+        )
         auth = "key" if self.client_key is not None else "password"
         return f"SFTPSink({self.label!r}, user={self.username!r}, auth={auth}{via})"
 
@@ -202,9 +217,7 @@ class SFTPSink:
             ) from exc
         except _TRANSIENT as exc:
             await self._drop_connection()
-            what = "timed out" if isinstance(exc, TimeoutError | asyncio.TimeoutError) else (
-                _describe(exc)
-            )
+            what = "timed out" if isinstance(exc, TimeoutError) else (_describe(exc))
             raise TransientSinkError(
                 f"{self.label}: connection to {self.connect_host}:{self.connect_port} "
                 f"failed: {what} (FS-6.3, retryable)"
@@ -246,8 +259,10 @@ class SFTPSink:
         if self._conn_lock is None:
             self._conn_lock = asyncio.Lock()
         async with self._conn_lock:
-            if self._sftp is not None:
+            if self._sftp is not None and not self._conn.is_closed():
                 return self._sftp
+            if self._sftp is not None:  # the server closed it while idle: just dial again
+                await self._drop_connection()
             if not self.known_hosts.is_file():
                 raise HostKeyError(
                     f"{self.label}: known-hosts file {self.known_hosts} not found; "
@@ -330,7 +345,7 @@ class SFTPSink:
         return self._call(self._exists(key))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """S3-style: keys that start with ``prefix``, so a sink-agnostic caller sees the same set."""
+        """S3-style: keys starting with ``prefix``, so sink-agnostic callers see the same set."""
         return iter(self._call(self._list(prefix)))
 
     def read(self, key: str) -> bytes:
@@ -398,7 +413,7 @@ class SFTPSink:
                     return
             else:
                 await self._replace(sftp, temp, key)
-            self.listeners.emit("rename", temp, f"-> {name}", size=payload.size)
+            self.listeners.emit("rename", temp, f"-> {key}", size=payload.size)
         except BaseException:
             await self._remove_partial(sftp, temp)
             raise
@@ -424,7 +439,7 @@ class SFTPSink:
             await asyncio.wait_for(sftp.remove(temp), _CLEANUP_TIMEOUT)
         except asyncssh.SFTPNoSuchFile:
             pass
-        except (asyncssh.Error, OSError, TimeoutError, asyncio.TimeoutError):
+        except (asyncssh.Error, OSError, TimeoutError):
             self._orphans.add(temp)
 
     async def _settle_existing(self, sftp: Any, key: str, payload: Payload) -> bool:
@@ -442,10 +457,10 @@ class SFTPSink:
 
     async def _same_bytes(self, sftp: Any, key: str, payload: Payload) -> bool:
         async with sftp.open(key, "rb") as remote:
-            with payload.open() as local:
+            with _open_local(payload) as local:
                 offset = 0
                 while True:
-                    mine = local.read(_COMPARE_CHUNK)
+                    mine = _read_local(local, _COMPARE_CHUNK)
                     theirs = await self._op(remote.read(_COMPARE_CHUNK, offset))
                     if mine != theirs:
                         return False
@@ -491,10 +506,10 @@ class SFTPSink:
     async def _upload(self, sftp: Any, remote: str, payload: Payload) -> None:
         """Pipelined writes: up to ``max_requests`` blocks in flight, so latency is paid once."""
         block = self._write_len(sftp)
-        async with await self._op(sftp.open(remote, "wb", block_size=0)) as handle:
-            with payload.open() as source:
+        with _open_local(payload) as source:
+            async with await self._op(sftp.open(remote, "wb", block_size=0)) as handle:
                 await self._pump(handle, source, block)
-            await self._op(handle.close())
+                await self._op(handle.close())
         attrs = await self._op(sftp.stat(remote))
         if attrs.size != payload.size:
             raise TransientSinkError(
@@ -507,15 +522,13 @@ class SFTPSink:
         offset = 0
         try:
             while True:
-                data = source.read(block)
+                data = _read_local(source, block)
                 if not data:
                     break
                 pending.add(asyncio.ensure_future(self._op(handle.write(data, offset))))
                 offset += len(data)
                 if len(pending) >= self.max_requests:
-                    done, pending = await asyncio.wait(
-                        pending, return_when=asyncio.FIRST_COMPLETED
-                    )
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
                         task.result()
             if pending:
@@ -542,10 +555,10 @@ class SFTPSink:
         except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath) as exc:
             raise SinkError(f"{self.label}: {key} does not exist") from exc
 
-    async def _list(self, prefix: str) -> list[ObjectInfo]:
+    async def _list(self, prefix: str) -> builtins.list[ObjectInfo]:
         sftp = await self._client()
         base = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        found: list[ObjectInfo] = []
+        found: builtins.list[ObjectInfo] = []
         stack = [base]
         while stack:
             folder = stack.pop()

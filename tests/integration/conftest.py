@@ -9,6 +9,41 @@ from __future__ import annotations
 try:  # tests/ as a package (rootdir on sys.path)
     from .conftest_s3 import mock_s3, mock_s3_server, s3_bucket
 except ImportError:  # rootdir-less "prepend" import: this folder is on sys.path
-    from conftest_s3 import mock_s3, mock_s3_server, s3_bucket  # type: ignore[no-redef]
+    from conftest_s3 import (  # type: ignore[no-redef,import-not-found]
+        mock_s3,
+        mock_s3_server,
+        s3_bucket,
+    )
 
 __all__ = ["mock_s3", "mock_s3_server", "s3_bucket"]
+
+try:
+    from .conftest_sftp import (
+        mock_sftp,
+        mock_sftp_server,
+        openssh_sftp,
+        sftp_events,
+        sftp_ops,
+        sftp_sink,
+        sftp_sink_factory,
+    )
+except ImportError:
+    from conftest_sftp import (  # type: ignore[no-redef]
+        mock_sftp,
+        mock_sftp_server,
+        openssh_sftp,
+        sftp_events,
+        sftp_ops,
+        sftp_sink,
+        sftp_sink_factory,
+    )
+
+__all__ += [
+    "mock_sftp",
+    "mock_sftp_server",
+    "openssh_sftp",
+    "sftp_events",
+    "sftp_ops",
+    "sftp_sink",
+    "sftp_sink_factory",
+]

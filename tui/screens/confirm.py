@@ -1,0 +1,46 @@
+"""A yes/no/cancel question (unsaved changes)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+Choice = str | None  # "save", "discard" or None (cancel)
+
+
+class ConfirmScreen(ModalScreen[Choice]):
+    """Save / discard / cancel; dismisses with "save", "discard" or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
+        Binding("s", "choose('save')", "Save", id="confirm-save"),
+        Binding("d", "choose('discard')", "Discard", id="confirm-discard"),
+    ]
+
+    def __init__(self, question: str, discard_label: str = "Discard") -> None:
+        super().__init__(id="confirm")
+        self.question = question
+        self.discard_label = discard_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Save", id="save", variant="primary")
+                yield Button(self.discard_label, id="discard", variant="error")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Plain-Python services behind the TUI: no textual imports, unit-testable on their own."""

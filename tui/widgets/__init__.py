@@ -1,0 +1,1 @@
+"""Widgets of the feedlab app. They take attributes down and post messages up."""
