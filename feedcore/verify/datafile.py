@@ -130,22 +130,15 @@ class _Delimited:
         report = self.report
         columns: list[str] | None = None
         checker: RowChecker | None = None
-        header = True
         for line, raw in _records(lines):
             fields = self._parse(line, raw)
-            if fields is None:
-                report.countable = False
-            if header:
-                header = False
-                if fields is not None:
-                    columns = fields
-                    report.findings.extend(check_columns(report.key, columns, self.config))
-                    if tuple(columns[:7]) == STANDARD_COLUMNS:
-                        checker = RowChecker(report.name, self.tally, self.config)
+            if columns is None:
+                columns = fields
+                report.findings.extend(check_columns(report.key, columns, self.config))
+                if tuple(columns[:7]) == STANDARD_COLUMNS:
+                    checker = RowChecker(report.name, self.tally, self.config)
                 continue
             report.rows += 1
-            if fields is None or columns is None:
-                continue
             if len(fields) != len(columns):
                 blank = " (a blank line)" if not fields else ""
                 self.tally.add(
@@ -154,27 +147,27 @@ class _Delimited:
                     line,
                     f"record has {len(fields)} fields{blank}, the header has {len(columns)}",
                 )
+                if checker is not None:
+                    checker.skip()
             elif checker is not None:
                 # An empty field is null (FS-2.7).
                 checker.check(line, tuple(v or None for v in fields))
-        if header:
+        if columns is None:
             self.tally.add(self.rule, "no-header", 1, "no header row")
         if checker is not None:
             checker.finish()
             report.flow_name = checker.flow_name
 
-    def _parse(self, line: int, raw: str) -> list[str] | None:
+    def _parse(self, line: int, raw: str) -> list[str]:
         """One record's fields, after checking its quoting and line end.
 
         Raises :class:`_Unreadable` on broken quoting: record boundaries are
         found by quote parity, so after a stray quote none can be trusted.
         """
-        if raw.endswith("\r\n"):
-            body = raw[:-2]
-        elif raw.endswith("\n"):
-            body = raw[:-1]
-        else:
-            body = raw
+        body = raw.removesuffix("\n")
+        ending = raw[len(body) :]
+        if ending and body.endswith("\r"):
+            body, ending = body[:-1], "\r\n"
         if not self.record_re.fullmatch(body):
             detail = (
                 "a quoted field is never closed"
@@ -182,13 +175,13 @@ class _Delimited:
                 else "a quote or line break outside a properly quoted field"
             )
             raise _Unreadable(line, f"record is not RFC 4180: {detail}", self.rule)
-        if body is raw:
-            self.tally.add(
-                self.rule, "no-final-eol", line, "file does not end with CRLF after its last record"
-            )
-        elif len(raw) - len(body) == 1:
+        if ending == "\n":
             self.tally.add(
                 self.rule, "bare-lf", line, "record ends with a bare LF, expected CRLF (\\r\\n)"
+            )
+        elif not ending:
+            self.tally.add(
+                self.rule, "no-final-eol", line, "file does not end with CRLF after its last record"
             )
         try:
             return next(csv.reader((body,), self.dialect, strict=True), [])

@@ -1,0 +1,76 @@
+"""The feedlab Textual app: build a feed, simulate a flow, watch files land, preview them.
+
+Thin on purpose: it owns the open document, the simulation defaults and the mock
+servers' lifetime, and pushes :class:`~tui.screens.main.MainScreen`, where the
+workflow lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App
+
+from tui.actions import APP_ACTIONS, bindings
+from tui.commands import FeedlabCommands
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.services.document import ConfigDocument
+from tui.services.simulation import SimSettings
+from tui.services.targets import MockTargets
+
+
+class FeedlabApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "feedlab"
+    BINDINGS = bindings(APP_ACTIONS)
+    COMMANDS = App.COMMANDS | {FeedlabCommands}
+
+    def __init__(
+        self,
+        config_path: str | Path | None = None,
+        *,
+        settings: SimSettings | None = None,
+    ) -> None:
+        super().__init__()
+        path = Path(config_path) if config_path is not None else None
+        # A config that is not TOML at all raises ConfigError here, before the UI starts;
+        # one with wrong values opens, with every problem shown on its field.
+        self.document = ConfigDocument.open(path) if path is not None else ConfigDocument()
+        self.settings = settings or SimSettings()
+        self.targets = MockTargets()
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.document, self.settings, self.targets)
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    async def on_unmount(self) -> None:
+        await asyncio.to_thread(self.targets.stop)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        main = self.main
+        if not main.document.dirty:
+            self.exit(return_code=0)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice == "save":
+                main.save(then=lambda: self.exit(return_code=0))
+            elif choice == "discard":
+                self.exit(return_code=0)
+
+        question = f"{main.document.name} has unsaved changes. Save them before quitting?"
+        self.push_screen(ConfirmScreen(question, "Quit without saving"), decided)
