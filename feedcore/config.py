@@ -97,15 +97,17 @@ class Flow(_Strict):
     def _actions(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return _check_actions(v)
 
-    @model_validator(mode="after")
-    def _variants(self) -> Flow:
-        names = [variant.name for variant in self.variants]
+    @field_validator("variants")
+    @classmethod
+    def _variants(cls, v: tuple[Variant, ...]) -> tuple[Variant, ...]:
+        # A field validator (not a model one) so the error names ``flow.variants`` (FS-1.1).
+        names = [variant.name for variant in v]
         for name in names:
             if names.count(name) > 1:
                 raise ValueError(f"variant {name!r} is defined twice: give each a unique name")
-        if self.variants and sum(v.weight for v in self.variants) <= 0:
+        if v and sum(variant.weight for variant in v) <= 0:
             raise ValueError("variant weights add up to 0: give at least one a positive weight")
-        return self
+        return v
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)

@@ -60,7 +60,7 @@ def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
     unknown = data.keys() - EVENT_KEYS
     if unknown:
         raise ValueError(
-            f"unknown key(s) {', '.join(sorted(map(repr, unknown)))}: "
+            f"unknown key(s) {', '.join(sorted(map(_preview, unknown)))}: "
             "use type, email, variant, attributes"
         )
     kind = data.get("type")
@@ -92,6 +92,9 @@ def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
 
 def _preview(value: Any) -> str:
     text = repr(value)
+    if "@" in text:
+        # A misplaced address (in ``type``, ``variant`` or a key) must not be echoed.
+        return "(a value with '@', not shown)"
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -31,6 +31,7 @@ from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.encoders import NEEDS_QUOTE, FileEncoder
 from feedcore.events import MAX_LINE_BYTES
+from feedcore.identity import redact
 from feedcore.rules import DATA_FEED_ACTION
 
 #: slow(number, line) handles one line on the general path.
@@ -128,10 +129,11 @@ def _lookup(index: int, attribute: str, hashed: bool) -> str:
         f"        if c{index} is not None and type(c{index}) is not str:",
         f"            c{index} = str(c{index})",
     ]
-    if hashed:  # decision (rows.py): attributes repeating the address are hidden
+    if hashed:  # decisions (rows.py, identity.redact): the address never leaks
         lines += [
-            f"        if c{index} is not None and c{index}.strip().lower() == norm:",
-            f"            c{index} = None",
+            f"        if c{index} and norm in c{index}.lower():",
+            f"            c{index} = None if c{index}.strip().lower() == norm "
+            f"else redact(c{index}, norm, ident)",
         ]
     return "\n".join(lines)
 
@@ -187,6 +189,7 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         "DECODE_ERRORS": (msgspec.DecodeError, UnicodeDecodeError),
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
+        "redact": redact,
         "FIELD": enc.field,
         "MID": enc.mid,
         "HEAD0": enc.ident_prefix,

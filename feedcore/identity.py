@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 
 def normalise(email: str) -> str:
@@ -17,3 +18,17 @@ def hash_email(email: str) -> str:
 
 def identifier(email: str, hashed: bool) -> str:
     return hash_email(email) if hashed else email.strip()
+
+
+def redact(value: str, address: str, replacement: str) -> str | None:
+    """**[decision]** In a hashed feed, text that contains the raw address gets the
+    hashed identifier in its place (FS-2.5: the address appears nowhere).
+
+    ``address`` is the normalised address. Returns None (null) in the odd case
+    where case-folding finds the address but a case-insensitive search cannot
+    place it: leaking is never the fallback.
+    """
+    if address not in value.lower():
+        return value
+    redacted = re.sub(re.escape(address), replacement, value, flags=re.IGNORECASE)
+    return None if address in redacted.lower() else redacted

@@ -17,7 +17,7 @@ from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.errors import RenderError
 from feedcore.events import Event
-from feedcore.identity import hash_email, normalise
+from feedcore.identity import hash_email, normalise, redact
 from feedcore.rules import DATA_FEED_ACTION
 
 Row = tuple[str | None, ...]
@@ -93,8 +93,10 @@ class RowBuilder:
                 if not keep:
                     self.filtered += 1
                     return None
+            address = normalise(event.email) if self.hashed else None
             contexts = tuple(
-                self._render(constant, renderer, scope) for constant, renderer in self._contexts
+                self._render(constant, renderer, scope, address)
+                for constant, renderer in self._contexts
             )
         else:
             contexts = tuple(constant for constant, _ in self._contexts)
@@ -104,15 +106,22 @@ class RowBuilder:
         return ContactRows(ident, event.variant, event.operation, actions, contexts)
 
     def _render(
-        self, constant: str | None, renderer: templating.Renderer | None, scope: dict[str, Any]
+        self,
+        constant: str | None,
+        renderer: templating.Renderer | None,
+        scope: dict[str, Any],
+        address: str | None,
     ) -> str | None:
         if renderer is None:
             return constant
         try:
-            return renderer(scope)
+            value = renderer(scope)
         except RenderError as exc:
             self.warnings[str(exc)] += 1
             return None
+        if address is not None and value:
+            return redact(value, address, scope["identifier"])
+        return value
 
 
 def _without_address(attributes: dict[str, Any], address: str) -> dict[str, Any]:

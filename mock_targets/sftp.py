@@ -50,6 +50,13 @@ __all__ = [
 _SERVER = "sftp"
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
+#: Flow control sized for bulk uploads. In tests client and server share one
+#: Python process (and its GIL), so per-SSH-packet overhead limits throughput: a
+#: 256 KiB SFTP write fits one channel packet instead of eight. The window must
+#: grow with the packet (asyncssh's 2 MiB default with large packets stalls a
+#: pipelined client); 16 MiB and more slowed OpenSSH's sftp down, 8 MiB did not.
+_CHANNEL_WINDOW = 8 * 1024 * 1024
+_CHANNEL_MAX_PACKET = 260 * 1024
 
 
 @dataclass(frozen=True)
@@ -443,6 +450,8 @@ class MockSFTPServer:
             x509_trusted_certs=None,
             agent_forwarding=False,
             allow_pty=False,
+            window=_CHANNEL_WINDOW,
+            max_pktsize=_CHANNEL_MAX_PACKET,
         )
 
     async def _shutdown(self) -> None:

@@ -286,7 +286,10 @@ def config_dicts(draw: st.DrawFn, *, extensions: bool = False) -> dict[str, Any]
         feed["condition"] = draw(conditions)
     if extensions:
         if draw(st.integers(0, 3)) == 0:
-            feed["max_rows_per_file"] = draw(st.integers(min_value=1, max_value=7))
+            # A contact's rows never straddle files: a file must fit the largest group.
+            groups = [flow.get("actions", []), *(v["actions"] for v in flow_variants)]
+            needed = 1 + max(len(g) for g in groups)
+            feed["max_rows_per_file"] = draw(st.integers(min_value=needed, max_value=needed + 6))
         if draw(st.integers(0, 3)) == 0:
             feed["control_checksums"] = True
     return {"client": draw(client_slugs), "flow": flow, "feed": feed}

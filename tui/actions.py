@@ -48,7 +48,11 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
         priority=True,
     ),
     UserAction(
-        "next-day", "f6", "next_day", "Next day", "Advance the simulated clock by one day",
+        "next-day",
+        "f6",
+        "next_day",
+        "Next day",
+        "Advance the simulated clock by one day",
         priority=True,
     ),
     UserAction(
@@ -68,11 +72,19 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
     UserAction("save", "ctrl+s", "save", "Save", "Save the config as TOML", priority=True),
     UserAction("open", "ctrl+o", "open", "Open", "Open another config file", priority=True),
     UserAction(
-        "demo", "f8", "demo", "Demo", "Write a client demo bundle (zip with sample export, "
-        "README and screenshot)", priority=True,
+        "demo",
+        "f8",
+        "demo",
+        "Demo",
+        "Write a client demo bundle (zip with sample export, README and screenshot)",
+        priority=True,
     ),
     UserAction(
-        "refresh", "ctrl+r", "refresh", "Refresh", "Re-read everything the mock servers hold",
+        "refresh",
+        "ctrl+r",
+        "refresh",
+        "Refresh",
+        "Re-read everything the mock servers hold",
         footer=False,
     ),
     UserAction("save-as", "", "save_as", "Save as…", "Save the config under another name"),
@@ -103,8 +115,14 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
 #: Actions of the app, available on every screen.
 APP_ACTIONS: tuple[UserAction, ...] = (
     UserAction("help", "f1", "help", "Help", "Keys and workflows", priority=True),
-    UserAction("quit", "ctrl+q", "quit", "Quit", "Quit (asks first if there are unsaved changes)",
-               priority=True),
+    UserAction(
+        "quit",
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "Quit (asks first if there are unsaved changes)",
+        priority=True,
+    ),
 )
 
 

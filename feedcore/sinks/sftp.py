@@ -31,6 +31,7 @@ import ipaddress
 import posixpath
 import stat
 import threading
+import weakref
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -66,6 +67,12 @@ _V3_SAFE_WRITE = 32 * 1024
 _CLEANUP_TIMEOUT = 5.0
 _COMPARE_CHUNK = 1024 * 1024
 
+#: Disconnects that retrying cannot fix: no common algorithm, bad user name syntax.
+_PERMANENT_DISCONNECT = (
+    asyncssh.KeyExchangeFailed,
+    asyncssh.ProtocolNotSupported,
+    asyncssh.IllegalUserName,
+)
 _TRANSIENT = (
     OSError,
     TimeoutError,
@@ -90,6 +97,11 @@ def _check_key(key: str) -> None:
         problem = "has an empty, '.' or '..' segment"
     if problem:
         raise SinkError(f"invalid SFTP key {key!r}: it {problem}; keys are relative paths (FS-4.3)")
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix.startswith("/") or "\0" in prefix or ".." in prefix.split("/"):
+        raise SinkError(f"invalid SFTP prefix {prefix!r}: it must be a relative path (FS-4.3)")
 
 
 def _describe(exc: BaseException) -> str:
@@ -155,6 +167,7 @@ class SFTPSink:
         self.label = f"sftp://{host}" if port == 22 else f"sftp://{host}:{port}"
 
         self._state_lock = threading.Lock()
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         # Loop-side state (touched only on the private loop):
@@ -185,6 +198,8 @@ class SFTPSink:
                 )
                 thread.start()
                 self._loop, self._thread = loop, thread
+                # A sink dropped without close() must not leave its thread spinning forever.
+                self._finalizer = weakref.finalize(self, loop.call_soon_threadsafe, loop.stop)
             return self._loop
 
     @staticmethod
@@ -215,9 +230,14 @@ class SFTPSink:
                 f"{self.label}: login as {self.username!r} refused: {_describe(exc)}; "
                 "check the user, the key file or the password"
             ) from exc
+        except _PERMANENT_DISCONNECT as exc:
+            await self._drop_connection()
+            raise SinkError(
+                f"{self.label}: the server refused the SSH session: {_describe(exc)}"
+            ) from exc
         except _TRANSIENT as exc:
             await self._drop_connection()
-            what = "timed out" if isinstance(exc, TimeoutError) else (_describe(exc))
+            what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
             raise TransientSinkError(
                 f"{self.label}: connection to {self.connect_host}:{self.connect_port} "
                 f"failed: {what} (FS-6.3, retryable)"
@@ -346,6 +366,7 @@ class SFTPSink:
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """S3-style: keys starting with ``prefix``, so sink-agnostic callers see the same set."""
+        _check_prefix(prefix)
         return iter(self._call(self._list(prefix)))
 
     def read(self, key: str) -> bytes:
@@ -359,6 +380,8 @@ class SFTPSink:
             return
         if threading.current_thread() is thread:
             raise RuntimeError("SFTPSink.close() cannot run on the sink's own loop")
+        if self._finalizer is not None:
+            self._finalizer.detach()
         try:
             asyncio.run_coroutine_threadsafe(self._aclose(), loop).result(_CLEANUP_TIMEOUT * 3)
         except Exception:  # closing must not fail a run that already delivered its files

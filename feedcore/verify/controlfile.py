@@ -15,7 +15,7 @@ from typing import Any
 from feedcore import naming, rules
 from feedcore.config import FeedConfig
 from feedcore.control import CHECKSUM_KEYS, FILE_KEYS, TOP_KEYS
-from feedcore.verify.datafile import BOM, DataFileReport
+from feedcore.verify.datafile import BOM, DataFileReport, json_kind
 from feedcore.verify.findings import LONG, Finding, show
 from feedcore.verify.layout import ControlName, path_of, split_key
 from feedcore.verify.rows import HASHED_ID_RE
@@ -83,7 +83,9 @@ def check_control_file(
     if document is None:
         return findings
     if not isinstance(document, dict):
-        findings.append(Finding("FS-5.1", key, f"is a JSON {_kind(document)}, expected an object"))
+        findings.append(
+            Finding("FS-5.1", key, f"is a JSON {json_kind(document)}, expected an object")
+        )
         return findings
     findings += _exact_keys(key, "the control object", document, TOP_KEYS, ())
     if "delta" in document and document["delta"] is not True:
@@ -98,7 +100,7 @@ def check_control_file(
     if "files" not in document:
         return findings
     if not isinstance(files, list) or len(files) != 1:
-        found = f"{len(files)} entries" if isinstance(files, list) else f"a JSON {_kind(files)}"
+        found = f"{len(files)} entries" if isinstance(files, list) else f"a JSON {json_kind(files)}"
         findings.append(
             Finding("FS-5.1", key, f"files is {found}, expected an array of exactly one object")
         )
@@ -108,7 +110,7 @@ def check_control_file(
             findings += _EntryCheck(key, entry, name, data_file, config).run()
         else:
             findings.append(
-                Finding("FS-5.1", key, f"files[0] is a JSON {_kind(entry)}, expected an object")
+                Finding("FS-5.1", key, f"files[0] is a JSON {json_kind(entry)}, expected an object")
             )
     return findings
 
@@ -304,20 +306,6 @@ def _is_int(value: Any, equal: int | None = None) -> bool:
     """A JSON integer (``true`` is not one, though Python's bool is an int)."""
     ok = isinstance(value, int) and not isinstance(value, bool)
     return ok and (equal is None or value == equal)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if value is None:
-        return "null"
-    return "object"
 
 
 def _json(value: Any) -> str:

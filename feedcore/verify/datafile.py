@@ -136,7 +136,7 @@ class _Delimited:
                 columns = fields
                 report.findings.extend(check_columns(report.key, columns, self.config))
                 if tuple(columns[:7]) == STANDARD_COLUMNS:
-                    checker = RowChecker(report.name, self.tally, self.config)
+                    checker = RowChecker(report.name, self.tally, self.config, columns)
                 continue
             report.rows += 1
             if len(fields) != len(columns):
@@ -226,9 +226,12 @@ class _JsonLines:
         self.tally = tally
         self.config = config
         self.columns: list[str] | None = list(config.columns) if config is not None else None
+        # Without a config the first object's keys are the columns, and the
+        # checker starts there (told if a line before it was unreadable).
+        self._skipped = False
         self.checker: RowChecker | None = None
         if config is not None:
-            self.checker = RowChecker(report.name, tally, config)
+            self.checker = RowChecker(report.name, tally, config, config.columns)
 
     def run(self, lines: Iterator[tuple[int, str]]) -> None:
         for line, raw in lines:
@@ -251,20 +254,31 @@ class _JsonLines:
         if not text.strip():
             tally.add("FS-3.3", "blank", line, "blank line: every line holds one JSON object")
             return
+        row = self._record(line, text)
+        if self.checker is None:
+            self._skipped = self._skipped or row is None
+            return
+        if row is None:
+            self.checker.skip()
+        else:
+            self.checker.check(line, row)
+
+    def _record(self, line: int, text: str) -> tuple[str | None, ...] | None:
+        """The line's values in column order, or None when it is not a usable record."""
+        tally = self.tally
         try:
             pairs = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
+        except ValueError as exc:  # JSONDecodeError, or a NaN/Infinity constant
             self.report.countable = False
-            tally.add("FS-3.3", "json", line, f"not valid JSON: {exc.msg} at column {exc.colno}")
-            return
-        except ValueError as exc:
-            self.report.countable = False
-            tally.add("FS-3.3", "json", line, f"not valid JSON: {exc}")
-            return
+            detail = (
+                f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else exc
+            )
+            tally.add("FS-3.3", "json", line, f"not valid JSON: {detail}")
+            return None
         self.report.rows += 1
         if not isinstance(pairs, _Pairs):
-            tally.add("FS-3.3", "not-object", line, f"a JSON {type(pairs).__name__}, not an object")
-            return
+            tally.add("FS-3.3", "not-object", line, f"a JSON {json_kind(pairs)}, not an object")
+            return None
         keys = [k for k, _ in pairs]
         if self.columns is None:
             self._first_object(keys)
@@ -276,12 +290,9 @@ class _JsonLines:
                 f"keys are not the {len(self.columns or ())} columns in order "
                 "(FS-2.1; missing, extra, repeated or reordered keys)",
             )
-            return
+            return None
         row = tuple(v for _, v in pairs)
-        if not self._values(line, keys, row, "\\u" in text):
-            return
-        if self.checker is not None:
-            self.checker.check(line, row)
+        return row if self._values(line, keys, row, "\\u" in text) else None
 
     def _first_object(self, keys: list[str]) -> None:
         """Without a config, the first object's keys are the file's columns."""
@@ -289,7 +300,9 @@ class _JsonLines:
         found = check_columns(self.report.key, keys, None)
         self.report.findings.extend(found)
         if not found:
-            self.checker = RowChecker(self.report.name, self.tally, None)
+            self.checker = RowChecker(self.report.name, self.tally, None, keys)
+            if self._skipped:
+                self.checker.skip()
 
     def _values(self, line: int, keys: list[str], row: tuple[Any, ...], escaped: bool) -> bool:
         ok = True
@@ -297,7 +310,7 @@ class _JsonLines:
             if value is None:
                 continue
             if not isinstance(value, str):
-                kind = _json_kind(value)
+                kind = json_kind(value)
                 self.tally.add(
                     "FS-3.3",
                     "value-type",
@@ -315,9 +328,16 @@ class _JsonLines:
         return ok
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return "object or array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, _Pairs | dict):
+        return "object"
+    return "array"

@@ -24,7 +24,7 @@ LONG = 300
 
 @dataclass(frozen=True)
 class Finding:
-    """One violation of a spec rule by one file (or by the location as a whole)."""
+    """One violation of a spec rule by one file."""
 
     rule: str
     key: str
@@ -77,9 +77,6 @@ class Tally:
             self._counts[(rule, kind)] = _Count(line, message)
         else:
             count.lines += 1
-
-    def __bool__(self) -> bool:
-        return bool(self._counts)
 
     def findings(self) -> list[Finding]:
         out = []

@@ -120,6 +120,8 @@ def walk_location(
         announced.setdefault(control_key_of(key), []).append(key)
     for key in listing.controls:
         findings += _check_control(location, key, announced.get(key, []), reports, config)
+    # By key, so a file's findings read together (the sort is stable: in-file order stays).
+    findings.sort(key=lambda finding: finding.key)
     return report
 
 

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 from feedcore import naming, rules
 from feedcore.config import FeedConfig
+from feedcore.identity import hash_email
 from feedcore.naming import DataName
 from feedcore.rules import DATA_FEED_ACTION, STANDARD_COLUMNS
 from feedcore.verify.findings import Finding, Tally, show
 
 HASHED_ID_RE = re.compile(r"[0-9a-f]{64}")
+#: Address-like tokens in free text (generous: a false candidate only costs a hash).
+_ADDRESS_RE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 _TIMESTAMP_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 Values = tuple[str | None, ...]
@@ -89,8 +92,11 @@ class RowChecker:
     files, so each file starts with a ``data_feed`` row and ends a group.
     """
 
-    def __init__(self, name: DataName, tally: Tally, config: FeedConfig | None) -> None:
+    def __init__(
+        self, name: DataName, tally: Tally, config: FeedConfig | None, columns: Sequence[str]
+    ) -> None:
         self.name = name
+        self.columns = tuple(columns)
         self.tally = tally
         self.config = config
         self.timestamp = naming.row_timestamp(name.at)
@@ -100,10 +106,16 @@ class RowChecker:
         self._rows = 0
         self._group: _Group | None = None
         self._lost = False
+        #: Configured actions by variant (None: no variant); empty without a config.
+        self._actions: dict[str | None, tuple[str, ...]] = {}
+        if config is not None:
+            self._actions[None] = config.flow.actions
+            self._actions.update((v.name, v.actions) for v in config.flow.variants)
 
     def check(self, line: int, row: Values) -> None:
         """One record, in column order (FS-2.1), numbered by the line it starts on."""
         self._identifier(line, row[IDENTIFIER])
+        self._leaks(line, row)
         self._constants(line, row)
         self._variant(line, row[VARIANT])
         self._action(line, row)
@@ -141,6 +153,28 @@ class RowChecker:
                 line,
                 "identifier is not an email address, but the config does not hash identities",
             )
+
+    def _leaks(self, line: int, row: Values) -> None:
+        """FS-2.5: in a hashed row, no context may hold the address the identifier hashes.
+
+        The address is unknown, but its hash is the identifier: any address-like
+        text in a context whose normalised SHA-256 equals it is the raw address.
+        """
+        identifier = row[IDENTIFIER]
+        if not identifier or not HASHED_ID_RE.fullmatch(identifier):
+            return
+        for column, value in zip(self.columns[7:], row[7:], strict=False):
+            if value is None or "@" not in value:
+                continue
+            tokens = _ADDRESS_RE.findall(value)
+            if any(hash_email(t.rstrip(".!?")) == identifier for t in tokens):
+                self._problem(
+                    "FS-2.5",
+                    f"leak-{column}",
+                    line,
+                    f"column {show(column)} holds the contact's raw address (its SHA-256 is "
+                    "the row's identifier): a hashed feed must not carry it anywhere",
+                )
 
     def _constants(self, line: int, row: Values) -> None:
         stamp = row[TIMESTAMP]
@@ -192,7 +226,7 @@ class RowChecker:
             return
         if variant == "":
             self._problem("FS-2.7", "variant-empty", line, "variant is an empty string, not null")
-        elif self.config is not None and self.config.flow.variant(variant) is None:
+        elif self.config is not None and variant not in self._actions:
             configured = ", ".join(repr(v.name) for v in self.config.flow.variants) or "none"
             self._problem(
                 "FS-2.2",
@@ -202,13 +236,8 @@ class RowChecker:
             )
 
     def _expected_actions(self, variant: str | None) -> tuple[str, ...] | None:
-        if self.config is None:
-            return None
-        flow = self.config.flow
-        if variant is None:
-            return flow.actions
-        configured = flow.variant(variant)
-        return configured.actions if configured is not None else None
+        """The actions after ``data_feed`` (None: no config, or an unknown variant)."""
+        return self._actions.get(variant)
 
     def skip(self) -> None:
         """A record that could not be read: the contact group it was in is unknown."""

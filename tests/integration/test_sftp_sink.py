@@ -368,6 +368,9 @@ def test_sftp_sink_list_read_exists(sftp_sink: SFTPSink, mock_sftp: MockSFTPServ
     assert not sftp_sink.exists(FOLDER)  # a folder is not a stored file
     with pytest.raises(SinkError, match="does not exist"):
         sftp_sink.read(f"{FOLDER}/missing.csv")
+    for bad_prefix in ("/etc", "../", "exports/../.."):
+        with pytest.raises(SinkError, match="invalid SFTP prefix"):
+            sftp_sink.list(bad_prefix)
 
 
 @pytest.mark.parametrize("source", ["file", "bytes"])

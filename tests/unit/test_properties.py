@@ -124,6 +124,7 @@ def test_fs3_fs2_files_parse_back_to_exactly_the_built_rows(case: tuple[Any, ...
             records = parse_data(fmt, sink.read(key), config.columns)
             limit = config.feed.max_rows_per_file
             assert limit is None or len(records) <= limit, "FS-5.2 max_rows_per_file"
+            assert records[0][4] == "data_feed", "a contact's rows never straddle two files"
             parsed.extend(records)
         assert parsed == as_written(fmt, expected[operation])
         assert all(row[1] == stamp for row in parsed), "FS-2.4: one timestamp, the export time"

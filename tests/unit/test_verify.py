@@ -7,19 +7,26 @@ every format and delivery variant; then each corruption in
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from feedcore.config import FeedConfig
-from feedcore.naming import FORMATS
+from feedcore.events import EventReader, dump_event
+from feedcore.naming import FORMATS, Format
+from feedcore.simulate import is_hostile_text, plan_batches
 from feedcore.sinks.local import LocalSink
 from feedcore.sinks.memory import MemorySink
-from feedcore.verify import Finding, verify_control, verify_location, walk_location
+from feedcore.verify import Finding, Location, verify_control, verify_location, walk_location
+from feedcore.writer import FeedWriter
 from tests.unit.verify_corruptions import (
     ADDRESS_DOMAIN,
+    AT,
     CORRUPTIONS,
+    SEED,
     Corruption,
     Feed,
     make_config,
@@ -33,9 +40,9 @@ def _show(findings: list[Finding]) -> str:
     return "\n".join(map(str, findings)) or "(no findings)"
 
 
-def _assert_clean(sink: object, config: FeedConfig) -> None:
+def _assert_clean(sink: Location, config: FeedConfig) -> None:
     for with_config in (None, config):
-        findings = verify_location(sink, config=with_config)  # type: ignore[arg-type]
+        findings = verify_location(sink, config=with_config)
         assert findings == [], _show(findings)
 
 
@@ -43,8 +50,8 @@ def _assert_clean(sink: object, config: FeedConfig) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_fs8_good_feed_passes_with_and_without_config(fmt: str) -> None:
-    config = make_config(fmt)  # type: ignore[arg-type]
+def test_fs8_good_feed_passes_with_and_without_config(fmt: Format) -> None:
+    config = make_config(fmt)
     sink = write_feed(config)
     assert len(sink.objects) == 4  # an add and a remove file, each with its control file
     _assert_clean(sink, config)
@@ -63,8 +70,8 @@ def test_fs8_good_feed_passes_with_and_without_config(fmt: str) -> None:
     ],
     ids=["hashed", "checksums", "split-files", "empty-path", "sftp", "no-contexts"],
 )
-def test_fs8_good_feed_variants_pass(fmt: str, feed: dict[str, object]) -> None:
-    config = make_config(fmt, **feed)  # type: ignore[arg-type]
+def test_fs8_good_feed_variants_pass(fmt: Format, feed: dict[str, object]) -> None:
+    config = make_config(fmt, **feed)
     _assert_clean(write_feed(config), config)
 
 
@@ -95,8 +102,8 @@ def test_fs8_verify_control_passes_for_a_good_delivery() -> None:
     sink = write_feed(config)
     feed = Feed(config, sink.objects)
     for op in ("add", "remove"):
-        assert verify_control(sink, feed.control_key(op), config) == []  # type: ignore[arg-type]
-        assert verify_control(sink, feed.control_key(op)) == []  # type: ignore[arg-type]
+        assert verify_control(sink, feed.control_key(op), config) == []
+        assert verify_control(sink, feed.control_key(op)) == []
 
 
 def test_fs8_verify_control_reports_its_data_file_and_itself() -> None:
@@ -128,23 +135,23 @@ def test_fs8_verify_control_of_an_orphan_and_of_a_non_control_key() -> None:
 # -- corruptions ------------------------------------------------------------------------
 
 
-def _corrupted(case: Corruption) -> tuple[MemorySink, FeedConfig, list[Finding]]:
+def _corrupted(case: Corruption, with_config: bool = False) -> list[Finding]:
+    """The findings for a good feed broken by ``case`` (with its config if either asks)."""
     config = make_config(case.fmt, **case.feed)
     sink = write_feed(config)
     case.apply(Feed(config, sink.objects))
-    findings = verify_location(sink, config=config if case.with_config else None)
-    return sink, config, findings
+    return verify_location(sink, config=config if case.with_config or with_config else None)
 
 
 @pytest.mark.parametrize("case", CORRUPTIONS, ids=[f"{c.rule}-{c.id}" for c in CORRUPTIONS])
 def test_fs8_corruption_is_reported_with_its_rule(case: Corruption) -> None:
-    _, _, findings = _corrupted(case)
+    findings = _corrupted(case)
     assert case.rule in {f.rule for f in findings}, _show(findings)
 
 
 @pytest.mark.parametrize("case", CORRUPTIONS, ids=[f"{c.rule}-{c.id}" for c in CORRUPTIONS])
 def test_fs2_5_findings_never_show_a_raw_address(case: Corruption) -> None:
-    _, _, findings = _corrupted(case)
+    findings = _corrupted(case)
     for finding in findings:
         text = str(finding)
         assert ADDRESS_DOMAIN not in text.lower(), text
@@ -155,10 +162,8 @@ def test_fs2_5_findings_never_show_a_raw_address(case: Corruption) -> None:
 @pytest.mark.parametrize("case", CORRUPTIONS, ids=[f"{c.rule}-{c.id}" for c in CORRUPTIONS])
 def test_fs8_corruption_is_also_reported_with_config(case: Corruption) -> None:
     """A config only adds checks: nothing found without it goes unseen with it."""
-    config = make_config(case.fmt, **case.feed)
-    sink = write_feed(config)
-    case.apply(Feed(config, sink.objects))
-    assert case.rule in {f.rule for f in verify_location(sink, config=config)}
+    findings = _corrupted(case, with_config=True)
+    assert case.rule in {f.rule for f in findings}, _show(findings)
 
 
 def test_fs8_corruption_cases_cite_rules_of_the_spec() -> None:
@@ -195,7 +200,9 @@ def test_fs5_1_wrong_rows_message_says_expected_and_found() -> None:
     assert finding == Finding(
         "FS-5.1", feed.control_key(), "rows is 7, but the data file has 6 records"
     )
-    assert str(finding) == f"{feed.control_key()}: rows is 7, but the data file has 6 records [FS-5.1]"
+    assert (
+        str(finding) == f"{feed.control_key()}: rows is 7, but the data file has 6 records [FS-5.1]"
+    )
 
 
 def test_fs3_1_quoted_line_breaks_are_data_not_line_ends() -> None:
@@ -225,3 +232,52 @@ def test_fs8_unknown_file_in_an_empty_location_and_no_files() -> None:
     sink.objects["notes\nmore.txt"] = b"x"
     (finding,) = verify_location(sink)
     assert "\n" not in str(finding)
+
+
+def test_fs5_2_more_rows_than_max_rows_per_file_is_a_finding() -> None:
+    sink = write_feed(make_config("csv"))
+    findings = verify_location(sink, config=make_config("csv", max_rows_per_file=3))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("FS-5.2", "has 6 records, but max_rows_per_file is 3")
+    ], _show(findings)
+
+
+def test_fs5_2_verify_control_in_a_split_export() -> None:
+    config = make_config("tsv", max_rows_per_file=3)
+    sink = write_feed(config)
+    controls = [k for k in sink.objects if "/control_" in k]
+    assert len(controls) == 3  # ann | bob + dan | eve
+    for key in controls:
+        assert verify_control(sink, key, config) == []
+        assert verify_control(sink, key) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fast", [True, False], ids=["event-reader", "event-list"])
+def test_fs8_simulated_feed_with_hostile_text_passes(fmt: Format, fast: bool) -> None:
+    """FS-7.1 contacts (about 5% hostile text) through both writer input paths (FS-3.4)."""
+    config = make_config(
+        fmt,
+        condition=None,
+        hash_identity=fmt == "tsv",
+        contexts=[
+            {"name": "first_name", "value": "{{ contact.first_name }}"},
+            {"name": "city", "value": "{{ contact.city }}"},
+            {"name": "unset", "value": "{{ contact.nothing }}"},
+        ],
+    )
+    sink = MemorySink()
+    writer = FeedWriter(config, sink, seed=SEED)
+    hostile = 0
+    for batch in plan_batches(config, contacts=300, exits=40, days=2, at=AT, seed=SEED):
+        events: Any = list(batch)
+        hostile += sum(
+            is_hostile_text(f"{e.attributes['first_name']}{e.attributes['city']}") for e in events
+        )
+        if fast:
+            data = b"".join(dump_event(e) for e in events)
+            events = EventReader(io.BytesIO(data), variants={"A", "B"})
+        writer.export(events, at=batch.at)
+    assert len(sink.objects) == 6  # two daily add exports and one remove export
+    assert hostile > 0
+    _assert_clean(sink, config)

@@ -91,7 +91,7 @@ class Feed:
     def rows(self, op: Operation = "add") -> tuple[list[str], list[Row]]:
         text = self.objects[self.data_key(op)].decode("utf-8")
         if self.fmt == "jsonl":
-            records = [json.loads(line) for line in text.splitlines()]
+            records = [json.loads(line) for line in text.split("\n") if line]
             return list(records[0]), [list(r.values()) for r in records]
         dialect = "excel" if self.fmt == "csv" else "excel-tab"
         header, *body = csv.reader(io.StringIO(text, newline=""), dialect)
@@ -101,7 +101,7 @@ class Feed:
         self.objects[self.data_key(op)] = encode_rows(self.fmt, columns, rows).encode("utf-8")
 
     def edit_rows(
-        self, edit: Callable[[list[str], list[Row]], None], op: Operation = "add"
+        self, edit: Callable[[list[str], list[Row]], object], op: Operation = "add"
     ) -> None:
         columns, rows = self.rows(op)
         edit(columns, rows)
@@ -197,6 +197,16 @@ def _hashed_raw_identifier(feed: Feed) -> None:
     feed.edit_rows(edit)
 
 
+def _address_in_context(feed: Feed) -> None:
+    """What a template like ``Hi {{ contact.note }}`` can smuggle into a hashed feed."""
+
+    def edit(columns: list[str], rows: list[Row]) -> None:
+        for row in rows[:3]:  # ann's group
+            row[columns.index("greeting")] = "Write to <Ann@Example.com>."
+
+    feed.edit_rows(edit)
+
+
 def _extra_file(name: str, data: bytes) -> Callable[[Feed], None]:
     def apply(feed: Feed) -> None:
         folder = feed.data_key().rpartition("/")[0]
@@ -249,6 +259,33 @@ def _bom(feed: Feed) -> None:
     feed.objects[feed.data_key()] = b"\xef\xbb\xbf" + feed.objects[feed.data_key()]
 
 
+def _del_entry(feed: Feed, key: str) -> None:
+    doc = feed.control()
+    del doc["files"][0][key]
+    feed.set_control(doc)
+
+
+def _two_entries(feed: Feed) -> None:
+    doc = feed.control()
+    doc["files"].append(dict(doc["files"][0]))
+    feed.set_control(doc)
+
+
+def _second_data_file(feed: Feed) -> None:
+    """A retry that drew a new random part: two data files for one export (with controls)."""
+    data_key, control_key = feed.data_key(), feed.control_key()
+    random_part = data_key.split("_")[-2]
+    copy = data_key.replace(random_part, "0badf00d")
+    feed.objects[copy] = feed.objects[data_key]
+    text = feed.objects[control_key].replace(random_part.encode(), b"0badf00d")
+    feed.objects[control_key.replace(random_part, "0badf00d")] = text
+
+
+def _rename_pair(feed: Feed, old: str, new: str) -> None:
+    for key in (feed.data_key(), feed.control_key()):
+        feed.move(key, key.replace(old, new))
+
+
 CORRUPTIONS = [
     # FS-6 delivery
     Corruption("missing-control", "FS-6.1", _drop("control")),
@@ -265,7 +302,7 @@ CORRUPTIONS = [
     Corruption("extra-top-key", "FS-5.1", _top(version=2)),
     Corruption("delta-false", "FS-5.1", _top(delta=False)),
     Corruption("file-count-2", "FS-5.1", _top(file_count=2)),
-    Corruption("files-two-entries", "FS-5.1", lambda f: _two_entries(f)),
+    Corruption("files-two-entries", "FS-5.1", _two_entries),
     Corruption("flow-id-mismatch", "FS-5.1", _entry(flow_ID=999)),
     Corruption("flow-name-mismatch", "FS-5.1", _entry(flow_name="Other flow")),
     Corruption("wrong-path", "FS-5.1", _entry(path="exports")),
@@ -312,6 +349,7 @@ CORRUPTIONS = [
     Corruption("invalid-stamp-date", "FS-4.1", _bad_stamp),
     Corruption("unknown-file", "FS-4.1", _extra_file("README.txt", b"hello\n")),
     Corruption("bad-control-name", "FS-4.2", _extra_file("control_readme.json", b"{}\n")),
+    Corruption("two-data-files-one-export", "FS-6.3", _second_data_file, with_config=True),
     Corruption(
         "wrong-client", "FS-4.1", lambda f: _rename_pair(f, "acme_", "acme-eu_"), with_config=True
     ),
@@ -361,25 +399,11 @@ CORRUPTIONS = [
         feed={"hash_identity": True},
         with_config=True,
     ),
+    Corruption(
+        "hashed-address-in-context", "FS-2.5", _address_in_context, feed={"hash_identity": True}
+    ),
     Corruption("unknown-variant", "FS-2.2", _unknown_variant, with_config=True),
     Corruption(
         "missing-action", "FS-2.2", lambda f: f.edit_rows(lambda c, r: r.pop(1)), with_config=True
     ),
 ]
-
-
-def _del_entry(feed: Feed, key: str) -> None:
-    doc = feed.control()
-    del doc["files"][0][key]
-    feed.set_control(doc)
-
-
-def _two_entries(feed: Feed) -> None:
-    doc = feed.control()
-    doc["files"].append(dict(doc["files"][0]))
-    feed.set_control(doc)
-
-
-def _rename_pair(feed: Feed, old: str, new: str) -> None:
-    for key in (feed.data_key(), feed.control_key()):
-        feed.move(key, key.replace(old, new))

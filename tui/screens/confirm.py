@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -15,7 +17,7 @@ Choice = str | None  # "save", "discard" or None (cancel)
 class ConfirmScreen(ModalScreen[Choice]):
     """Save / discard / cancel; dismisses with "save", "discard" or None."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
         Binding("s", "choose('save')", "Save", id="confirm-save"),
         Binding("d", "choose('discard')", "Discard", id="confirm-discard"),

@@ -29,8 +29,15 @@ from tui.screens.path_prompt import PathPrompt
 from tui.services.checks import check_control
 from tui.services.document import ConfigDocument
 from tui.services.opfeed import OperationFeed
-from tui.services.preview import HEAD_BYTES, ControlPreview, format_of, kind_of, parse_data, pretty_json
-from tui.services.simulation import BatchPlan, SimSettings, Simulator, format_clock
+from tui.services.preview import (
+    HEAD_BYTES,
+    ControlPreview,
+    format_of,
+    kind_of,
+    parse_data,
+    pretty_json,
+)
+from tui.services.simulation import BatchPlan, SimSettings, Simulator, format_clock, warm_up
 from tui.services.targets import FileRef, MockTargets
 from tui.widgets.activity import ActivityLog
 from tui.widgets.feed_form import FeedForm
@@ -40,6 +47,7 @@ from tui.widgets.rows_editor import RowsEditor
 from tui.widgets.sim_bar import SimBar
 from tui.widgets.status import ExportStatus
 from tui.widgets.target_tree import TargetTree
+
 
 class ExportCancelled(FeedError):
     """The app is closing: the export worker stops at its next progress report."""
@@ -118,6 +126,9 @@ class MainScreen(Screen[None]):
         return self.query_one(FlowForm)
 
     def on_mount(self) -> None:
+        self.tree.border_title = "Delivered files"
+        self.preview.border_title = "Preview"
+        self.activity.border_title = "Activity: protocol operations, in order"
         self.targets.subscribe(self.feed)
         self.tree.active = self.document.values.target
         self._document_changed()
@@ -134,6 +145,7 @@ class MainScreen(Screen[None]):
             self.post_message(m.ServersFailed(one_line(exc)))
             return
         self.post_message(m.ServersReady())
+        warm_up(self.settings.seed)
 
     @on(m.ServersReady)
     def _servers_ready(self) -> None:
@@ -200,7 +212,9 @@ class MainScreen(Screen[None]):
             return
         settings = self.settings
         if settings.entering == 0 and (settings.exiting == 0 or self.simulator.in_flow == 0):
-            self.notify("Nothing to export: set contacts entering (or exiting).", severity="warning")
+            self.notify(
+                "Nothing to export: set contacts entering (or exiting).", severity="warning"
+            )
             return
         plan = self.simulator.plan(settings)
         where = f"{config.feed.target}://{config.feed.host}"
@@ -225,18 +239,15 @@ class MainScreen(Screen[None]):
                 raise ExportCancelled("the app is closing")
             self.post_message(m.ExportProgress(plan, report))
 
-        sink = None
         try:
             sink = self.targets.sink_for(config)
             writer = FeedWriter(config, sink, seed=plan.writer_seed, progress=progress)
             result = writer.export(plan.events(config), at=plan.at)
-            self.post_message(m.ExportFinished(plan, result, sink.label))
         except Exception as exc:
+            self.targets.discard(config)  # a broken connection is not reused
             self.post_message(m.ExportFailed(plan, one_line(exc)))
-        finally:
-            if sink is not None:
-                with contextlib.suppress(Exception):
-                    sink.close()
+        else:
+            self.post_message(m.ExportFinished(plan, result, sink.label))
 
     @on(m.ExportProgress)
     def _export_progress(self, event: m.ExportProgress) -> None:
@@ -303,7 +314,9 @@ class MainScreen(Screen[None]):
     def show_file(self, ref: FileRef) -> None:
         kind = kind_of(ref.name)
         if kind == "partial":
-            self.preview.show_message(ref, "A file being written (FS-6.2): it gets its final name when complete.")
+            self.preview.show_message(
+                ref, "A file being written (FS-6.2): it gets its final name when complete."
+            )
             return
         self.preview.show_loading(ref)
         config: FeedConfig | None
@@ -387,7 +400,7 @@ class MainScreen(Screen[None]):
         self.query_one(TabbedContent).active = "tab-flow"
         await self.flow_form.query_one(RowsEditor).add_row()
 
-    # -- files ----------------------------------------------------------------------------------------
+    # -- files ---------------------------------------------------------------------------
 
     def action_save(self) -> None:
         self.save()
@@ -403,7 +416,9 @@ class MainScreen(Screen[None]):
             if self._write(self.document.path) and then is not None:
                 then()
             return
-        default = str(self.document.path or Path.cwd() / f"{self.document.values.client or 'feed'}.toml")
+        default = str(
+            self.document.path or Path.cwd() / f"{self.document.values.client or 'feed'}.toml"
+        )
 
         def chosen(path: Path | None) -> None:
             if path is not None and self._write(path) and then is not None:
@@ -418,7 +433,9 @@ class MainScreen(Screen[None]):
             self.notify(one_line(exc), title="Cannot save: fix the config", severity="error")
             return False
         except OSError as exc:
-            self.notify(f"{path.name}: {exc.strerror or exc}", title="Cannot save", severity="error")
+            self.notify(
+                f"{path.name}: {exc.strerror or exc}", title="Cannot save", severity="error"
+            )
             return False
         self._document_changed()
         self.notify(f"Saved {saved.name}", timeout=3)
@@ -463,7 +480,7 @@ class MainScreen(Screen[None]):
         self._document_changed()
         self.notify(f"Opened {document.name}", timeout=3)
 
-    # -- demo ------------------------------------------------------------------------------------------
+    # -- demo ---------------------------------------------------------------------------
 
     def action_demo(self) -> None:
         config = self.valid_config("write a demo")
@@ -502,4 +519,3 @@ class MainScreen(Screen[None]):
         text = f"Demo bundle written: {event.path.name} ({event.members} files)"
         self.status.finished(text)
         self.notify(text, title="Demo")
-

@@ -2,8 +2,9 @@
 
 The preview shows these checks line by line: the data file is present, its
 record count is the control file's ``rows``, its URL is the FS-4.4 URL of where
-it really is, and the other fields are what the config fixes. When
-``feedcore.verify`` offers ``verify_control``, its findings are added as well.
+it really is, and the other fields are what the config fixes. Then
+``feedcore.verify.verify_control`` (what ``feedlab verify`` runs) gives its verdict
+on the pair, against the current config when it is valid.
 """
 
 from __future__ import annotations
@@ -44,16 +45,16 @@ def check_control(
         return [*checks, Check(False, f"{ref.name} is not a control file name", "FS-4.2")]
     present = targets.exists(data_ref)
     checks.append(
-        Check(present, f"data file {data_ref.name} " + ("present" if present else "missing"), "FS-6.1")
+        Check(
+            present, f"data file {data_ref.name} " + ("present" if present else "missing"), "FS-6.1"
+        )
     )
     fmt = entry.get("file_type")
     if present and fmt in ("csv", "tsv", "jsonl"):
         data, _ = targets.read(data_ref)
         rows = count_records(data, str(fmt))
         stated = entry.get("rows")
-        checks.append(
-            Check(stated == rows, f"rows {stated!r}, data file has {rows}", "FS-5.1")
-        )
+        checks.append(Check(stated == rows, f"rows {stated!r}, data file has {rows}", "FS-5.1"))
     checks.append(_url(ref, data_ref, entry, config))
     if config is not None:
         checks.extend(_config_fields(entry, config))
@@ -69,7 +70,9 @@ def _entry(document: Any) -> dict[str, Any]:
 
 def _shape(document: dict[str, Any], config: FeedConfig | None) -> Check:
     entry = _entry(document)
-    allowed = set(FILE_KEYS) | (set(CHECKSUM_KEYS) if config and config.feed.control_checksums else set())
+    allowed = set(FILE_KEYS) | (
+        set(CHECKSUM_KEYS) if config and config.feed.control_checksums else set()
+    )
     top_ok = tuple(document) == TOP_KEYS and document.get("delta") is True
     count_ok = document.get("file_count") == 1 and len(document.get("files") or ()) == 1
     keys_ok = set(entry) <= allowed and set(FILE_KEYS) <= set(entry)
@@ -77,7 +80,9 @@ def _shape(document: dict[str, Any], config: FeedConfig | None) -> Check:
     return Check(ok, "keys and shape as specified" if ok else "keys or shape differ", "FS-5.1")
 
 
-def _url(ref: FileRef, data_ref: FileRef, entry: dict[str, Any], config: FeedConfig | None) -> Check:
+def _url(
+    ref: FileRef, data_ref: FileRef, entry: dict[str, Any], config: FeedConfig | None
+) -> Check:
     host = config.feed.host if config is not None and config.feed.target == ref.server else None
     host = host or str(entry.get("bucket", ""))
     expected = naming.file_url(ref.server, host, data_ref.key)
@@ -98,16 +103,16 @@ def _config_fields(entry: dict[str, Any], config: FeedConfig) -> list[Check]:
     }
     wrong = [k for k, v in wanted.items() if entry.get(k) != v]
     if not wrong:
-        return [Check(True, "bucket, path, file_type, flow_ID, flow_name match the config", "FS-5.1")]
+        return [
+            Check(True, "bucket, path, file_type, flow_ID, flow_name match the config", "FS-5.1")
+        ]
     return [Check(False, f"{', '.join(wrong)} differ from the config", "FS-5.1")]
 
 
 def _verify(targets: MockTargets, ref: FileRef, config: FeedConfig | None) -> list[Check]:
-    """``feedcore.verify.verify_control`` when that module provides it."""
-    try:
-        from feedcore.verify import verify_control  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """The conformance checker's verdict on this delivery (control + data file)."""
+    from feedcore.verify import verify_control
+
     try:
         findings = verify_control(targets.location(ref), ref.key, config)
     except (FeedError, OSError, ValueError) as exc:

@@ -18,7 +18,9 @@ def read_config_data(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise ConfigError([FieldProblem("config", f"cannot read {path.name!r}: {reason}")]) from None
+        raise ConfigError(
+            [FieldProblem("config", f"cannot read {path.name!r}: {reason}")]
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,7 +10,7 @@ unknown keys, which the config model reports) ride along untouched.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from feedcore import rules, templating
@@ -112,9 +112,7 @@ class FormValues:
             variants=variants,
             format=_choice(feed.get("format"), ("csv", "tsv", "jsonl"), "csv"),
             hash_identity=feed.get("hash_identity") is True,
-            target="sftp"
-            if _text(feed.get("target")).lower() in ("sftp", "ftp")
-            else "s3",
+            target="sftp" if _text(feed.get("target")).lower() in ("sftp", "ftp") else "s3",
             host=_text(feed.get("host")),
             path=_text(feed.get("path")),
             condition=_text(feed.get("condition")),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from feedcore.config import FeedConfig
 from feedcore.events import Event
-from feedcore.simulate import simulate_events
+from feedcore.simulate import contacts, simulate_events
 
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -40,6 +40,12 @@ def parse_clock(text: str) -> datetime:
 
 def format_clock(value: datetime) -> str:
     return value.astimezone(UTC).strftime(CLOCK_FORMAT)
+
+
+def warm_up(seed: int) -> None:
+    """Build the simulator's name pools for ``seed`` now (it takes a moment, once)."""
+    for _ in contacts(1, seed):
+        pass
 
 
 def parse_count(text: str, what: str) -> int:

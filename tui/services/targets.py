@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from feedcore.config import FeedConfig
 from feedcore.errors import SinkError
-from feedcore.sinks.base import Sink
+from feedcore.sinks.base import ObjectInfo, Sink
+from feedcore.sinks.local import LocalSink
 from mock_targets.reports import Operation
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class MockTargets:
         self._ready = threading.Event()
         self._error: str | None = None
         self._buckets: set[str] = set()
+        self._sinks: dict[tuple[str, str], Sink] = {}
+        self._session: Any = None
+        self._client: Any = None
         self._lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -77,6 +81,11 @@ class MockTargets:
             self.s3.subscribe(self._report)
             self.sftp = MockSFTPServer().start()
             self.sftp.subscribe(self._report)
+            # One session and one admin client for the app's life: botocore loads its
+            # service models per session, which costs more than any request.
+            self._session = self.s3.session()
+            self._client = self._make_client(self._session)
+            self._client.list_buckets()  # moto's backend warms up now, not on the first F5
         except Exception as exc:
             self._error = f"cannot start the mock servers: {type(exc).__name__}: {exc}"
             raise SinkError(self._error) from exc
@@ -95,8 +104,14 @@ class MockTargets:
 
     def stop(self) -> None:
         """Stop both servers and drop what they hold (idempotent)."""
-        s3, sftp = self.s3, self.sftp
-        self.s3 = self.sftp = None
+        s3, sftp, client = self.s3, self.sftp, self._client
+        self.s3 = self.sftp = self._client = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+        for sink in self._drop_sinks():
+            with contextlib.suppress(Exception):
+                sink.close()
         if s3 is not None:
             with contextlib.suppress(Exception):
                 s3.reset()  # moto keeps buckets process-wide: leave nothing behind
@@ -107,15 +122,42 @@ class MockTargets:
     # -- delivering ------------------------------------------------------------------
 
     def sink_for(self, config: FeedConfig) -> Sink:
-        """A sink to the mock of ``config``'s target (its bucket created when missing)."""
+        """A sink to the mock of ``config``'s target (its bucket created when missing).
+
+        Sinks are kept for the next export (a boto3 client or an SSH connection is
+        costly to set up); :meth:`discard` drops one after a failure.
+        """
         self.wait_ready()
+        slot = (config.feed.target, config.feed.host)
+        with self._lock:
+            sink = self._sinks.get(slot)
+        if sink is None:
+            sink = self._open_sink(config)
+            with self._lock:
+                self._sinks[slot] = sink
+        return sink
+
+    def discard(self, config: FeedConfig) -> None:
+        with self._lock:
+            sink = self._sinks.pop((config.feed.target, config.feed.host), None)
+        if sink is not None:
+            with contextlib.suppress(Exception):
+                sink.close()
+
+    def _drop_sinks(self) -> list[Sink]:
+        with self._lock:
+            sinks = list(self._sinks.values())
+            self._sinks.clear()
+        return sinks
+
+    def _open_sink(self, config: FeedConfig) -> Sink:
         feed = config.feed
         if feed.target == "s3":
             from feedcore.sinks.s3 import S3Sink
 
             s3 = self._s3()
             self.ensure_bucket(feed.host)
-            return S3Sink(feed.host, endpoint_url=s3.endpoint_url, session=s3.session())
+            return S3Sink(feed.host, endpoint_url=s3.endpoint_url, session=self._session)
         from feedcore.sinks.sftp import SFTPSink
 
         sftp = self._sftp()
@@ -130,17 +172,20 @@ class MockTargets:
         )
 
     def ensure_bucket(self, bucket: str) -> None:
-        with self._lock:
-            if bucket in self._buckets:
-                return
-            client = self._s3().client()
+        if bucket in self._buckets:
+            return
+        s3, client = self._s3(), self._admin()
+        try:
+            client.head_bucket(Bucket=bucket)
+        except Exception:
+            extra: dict[str, Any] = {}
+            if s3.region != "us-east-1":
+                extra["CreateBucketConfiguration"] = {"LocationConstraint": s3.region}
             try:
-                client.head_bucket(Bucket=bucket)
-            except Exception:
-                self._s3().create_bucket(bucket)
-            finally:
-                client.close()
-            self._buckets.add(bucket)
+                client.create_bucket(Bucket=bucket, **extra)
+            except Exception as exc:
+                raise SinkError(f"cannot create bucket {bucket!r} on the S3 mock: {exc}") from None
+        self._buckets.add(bucket)
 
     # -- reading back -------------------------------------------------------------------
 
@@ -155,7 +200,7 @@ class MockTargets:
             except OSError as exc:
                 raise SinkError(f"cannot read {ref.key}: {exc.strerror or exc}") from None
             return data, len(data) < size
-        client = self._s3().client()
+        client = self._admin()
         try:
             extra = {"Range": f"bytes=0-{limit - 1}"} if limit else {}
             response = client.get_object(Bucket=ref.bucket, Key=ref.key, **extra)
@@ -163,35 +208,27 @@ class MockTargets:
             total = _total_size(response.get("ContentRange"), len(data))
         except Exception as exc:
             raise SinkError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from None
-        finally:
-            client.close()
         return data, len(data) < total
 
     def exists(self, ref: FileRef) -> bool:
         if ref.server == "sftp":
             return self._sftp_path(ref.key).is_file()
-        client = self._s3().client()
         try:
-            client.head_object(Bucket=ref.bucket, Key=ref.key)
+            self._admin().head_object(Bucket=ref.bucket, Key=ref.key)
             return True
         except Exception:
             return False
-        finally:
-            client.close()
 
     def listing(self) -> Iterator[FileRef]:
         """Everything both servers hold (used to rebuild the tree)."""
         if self.s3 is not None:
-            client = self.s3.client()
-            try:
-                for bucket in client.list_buckets().get("Buckets", []):
-                    name = bucket["Name"]
-                    pages = client.get_paginator("list_objects_v2").paginate(Bucket=name)
-                    for page in pages:
-                        for item in page.get("Contents", []):
-                            yield FileRef("s3", name, str(item["Key"]))
-            finally:
-                client.close()
+            client = self._admin()
+            for bucket in client.list_buckets().get("Buckets", []):
+                name = bucket["Name"]
+                pages = client.get_paginator("list_objects_v2").paginate(Bucket=name)
+                for page in pages:
+                    for item in page.get("Contents", []):
+                        yield FileRef("s3", name, str(item["Key"]))
         if self.sftp is not None:
             root = self.sftp.root
             for dirpath, dirnames, filenames in os.walk(root):
@@ -199,10 +236,19 @@ class MockTargets:
                 for name in sorted(filenames):
                     yield FileRef("sftp", "", Path(dirpath, name).relative_to(root).as_posix())
 
+    def location(self, ref: FileRef) -> S3Location | LocalSink:
+        """The bucket or SFTP root holding ``ref``, readable by ``feedcore.verify``."""
+        if ref.server == "sftp":
+            return LocalSink(self._sftp().root)
+        return S3Location(self._admin(), ref.bucket)
+
     def clear(self) -> None:
         """Empty both servers (the tree and log show the deletions)."""
         self.wait_ready()
         self._buckets.clear()
+        for sink in self._drop_sinks():
+            with contextlib.suppress(Exception):
+                sink.close()
         self._s3().reset()
         self._sftp().reset()
 
@@ -223,6 +269,25 @@ class MockTargets:
             raise SinkError("the S3 mock server is not running")
         return self.s3
 
+    def _admin(self) -> Any:
+        """The boto3 client the app reads and administers the S3 mock with."""
+        if self._client is None:
+            raise SinkError("the S3 mock server is not running")
+        return self._client
+
+    def _make_client(self, session: Any) -> Any:
+        from botocore.config import Config
+
+        assert self.s3 is not None
+        config = Config(
+            region_name=self.s3.region,
+            s3={"addressing_style": "path"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            max_pool_connections=20,
+        )
+        return session.client("s3", endpoint_url=self.s3.endpoint_url, config=config)
+
     def _sftp(self) -> MockSFTPServer:
         if self.sftp is None:
             raise SinkError("the SFTP mock server is not running")
@@ -234,6 +299,28 @@ class MockTargets:
         if root != path and root not in path.parents:
             raise SinkError(f"{key!r} is outside the SFTP root")
         return path
+
+
+class S3Location:
+    """A bucket as ``feedcore.verify`` reads one: ``list(prefix)`` and ``read(key)``."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield ObjectInfo(str(item["Key"]), int(item["Size"]))
+
+    def read(self, key: str) -> bytes:
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except Exception as exc:
+            raise SinkError(f"cannot read s3://{self.bucket}/{key}: {exc}") from None
 
 
 def _total_size(content_range: str | None, fallback: int) -> int:

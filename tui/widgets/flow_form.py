@@ -57,7 +57,9 @@ class FlowForm(VerticalScroll):
             "Contacts are assigned a variant by weight and get its actions.",
             classes="field-hint",
         )
-        yield RowsEditor("variants", VARIANT_COLUMNS, v.variants, add_label="+ Add variant", unique="name")
+        yield RowsEditor(
+            "variants", VARIANT_COLUMNS, v.variants, add_label="+ Add variant", unique="name"
+        )
         yield ValidatedField(
             "Actions (flow without variants)",
             "actions",

@@ -17,7 +17,7 @@ from tui.services.preview import Cell, ControlPreview, DataPreview
 from tui.services.targets import FileRef
 from tui.widgets.target_tree import human_size
 
-MAX_CELL = 60
+MAX_CELL = 80
 _VISIBLE = {"\t": "⇥", "\n": "↵", "\r": "␍", "\u2028": "⏎", "\u00a0": "⍽"}
 NULL = Text("null", style="dim italic")
 
@@ -87,9 +87,7 @@ class PreviewPane(Vertical):
         self.ref = ref
         shown = len(preview.rows)
         note = f"first {shown} rows" if preview.truncated else f"{shown} rows"
-        title = Text.assemble(
-            (ref.name, "bold"), (f"  {preview.fmt.upper()} · {note}", "dim")
-        )
+        title = Text.assemble((ref.name, "bold"), (f"  {preview.fmt.upper()} · {note}", "dim"))
         for problem in preview.problems[:1]:
             title.append(f"  ✗ {problem}", style="bold red")
         self._title(title)
@@ -103,9 +101,13 @@ class PreviewPane(Vertical):
 
     def show_control(self, ref: FileRef, preview: ControlPreview, size: int | None) -> None:
         self.ref = ref
-        verdict = ("  ✓ matches its data file", "bold green") if preview.ok else (
-            "  ✗ does not match its data file",
-            "bold red",
+        verdict = (
+            ("  ✓ matches its data file", "bold green")
+            if preview.ok
+            else (
+                "  ✗ does not match its data file",
+                "bold red",
+            )
         )
         self._title(Text.assemble((ref.name, "bold"), (f"  {human_size(size)}", "dim"), verdict))
         self.query_one("#control-json", Static).update(

@@ -140,7 +140,9 @@ class RowsEditor(Vertical):
         if self.unique is not None:
             index = [c.key for c in self.columns].index(self.unique)
             twice = duplicates([values[index] for values in self.rows])
-            messages.extend(f"{name!r} is used twice: names must be unique" for name in sorted(twice))
+            messages.extend(
+                f"{name!r} is used twice: names must be unique" for name in sorted(twice)
+            )
         self.set_class(bool(messages), "-invalid")
         message = self.query_one(".field-message", Static)
         extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""

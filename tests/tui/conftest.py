@@ -1,0 +1,90 @@
+"""Shared helpers for the TUI tests: a fixed clock, seed and size; waiting on workers."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tui.app import FeedlabApp
+from tui.screens.main import MainScreen
+from tui.services.preview import kind_of
+from tui.services.simulation import SimSettings
+from tui.services.targets import FileRef
+
+ROOT = Path(__file__).resolve().parents[2]
+WELCOME = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"
+HASHED = Path(__file__).resolve().parent / "feeds" / "hashed_jsonl_sftp.toml"
+CLOCK = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
+SIZE = (200, 50)
+
+
+def settings(entering: int = 20, exiting: int = 0) -> SimSettings:
+    return SimSettings(entering=entering, exiting=exiting, seed=42, clock=CLOCK)
+
+
+@pytest.fixture
+def welcome(tmp_path: Path) -> Path:
+    """A private copy of the welcome fixture (tests may save over it)."""
+    path = tmp_path / WELCOME.name
+    shutil.copyfile(WELCOME, path)
+    return path
+
+
+@pytest.fixture
+def hashed(tmp_path: Path) -> Path:
+    path = tmp_path / HASHED.name
+    shutil.copyfile(HASHED, path)
+    return path
+
+
+def make_app(path: Path | None, **kw: Any) -> FeedlabApp:
+    return FeedlabApp(path, settings=settings(**kw))
+
+
+def main_of(pilot: Pilot[Any]) -> MainScreen:
+    app = pilot.app
+    assert isinstance(app, FeedlabApp)
+    return app.main
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and every message they posted be handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def export(pilot: Pilot[Any]) -> None:
+    await settle(pilot)  # the mock servers are up
+    await pilot.press("f5")
+    await settle(pilot)
+
+
+def files_of(pilot: Pilot[Any], kind: str) -> list[FileRef]:
+    return sorted(ref for ref in main_of(pilot).tree.files if kind_of(ref.name) == kind)
+
+
+async def select(pilot: Pilot[Any], ref: FileRef) -> None:
+    """Select ``ref`` in the tree the way a user does: focus, move there, enter."""
+    tree = main_of(pilot).tree
+    await pilot.press("f2")
+    node = tree.files[ref]
+    tree.move_cursor(node)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def text_of(widget: Static) -> str:
+    content = widget.content
+    if isinstance(content, Text):
+        return content.plain
+    return str(content)

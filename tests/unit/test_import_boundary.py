@@ -1,0 +1,110 @@
+"""Import boundaries: ``import feedcore`` (validate, verify on folders, a production
+job) never pays for the TUI, the cloud SDKs or the mock servers, and feedcore
+never imports the TUI toolkit at all."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FEEDCORE = Path(__file__).resolve().parents[2] / "feedcore"
+HEAVY = ("textual", "boto3", "botocore", "asyncssh", "moto")
+#: Modules that must stay light. Those that do not exist yet are skipped.
+LIGHT_MODULES = (
+    "feedcore",
+    "feedcore.config",
+    "feedcore.writer",
+    "feedcore.sinks",
+    "feedcore.cli",
+    "feedcore.verify",
+    "feedcore.simulate",
+    "feedcore.events",
+    "feedcore.rows",
+    "feedcore.encoders",
+)
+
+
+def _heavy_after(code: str) -> list[str]:
+    probe = (
+        f"{code}\n"
+        "import json, sys\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    loaded: list[str] = json.loads(out.strip().splitlines()[-1])
+    return loaded
+
+
+def test_importing_feedcore_loads_no_tui_sdk_or_mock() -> None:
+    present = [m for m in LIGHT_MODULES if importlib.util.find_spec(m) is not None]
+    assert {"feedcore", "feedcore.config", "feedcore.writer", "feedcore.sinks"} <= set(present)
+    assert "feedcore.cli" in present
+    assert _heavy_after("\n".join(f"import {m}" for m in present)) == []
+
+
+def test_building_the_cli_parser_loads_no_tui_sdk_or_mock() -> None:
+    """``feedlab validate`` stays instant: commands import heavy libraries in ``run``."""
+    code = "import feedcore.cli\nfeedcore.cli.build_parser()"
+    assert _heavy_after(code) == []
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+FEEDCORE_FILES = sorted(FEEDCORE.rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", FEEDCORE_FILES, ids=lambda p: p.relative_to(FEEDCORE.parent).as_posix()
+)
+def test_no_feedcore_file_imports_textual(path: Path) -> None:
+    offenders = [
+        f"{path.name}:{line}: {module}"
+        for line, module in _imports(path)
+        if module == "textual" or module.startswith("textual.")
+    ]
+    assert offenders == [], "feedcore must not import textual (the TUI lives in tui/)"
+
+
+def test_the_static_scan_sees_imports() -> None:
+    """Guard against a scan that silently finds nothing."""
+    assert (1, "textual.app") in _imports_of("from textual.app import App\n")
+    assert (1, "textual") in _imports_of("import textual\n")
+    assert (1, "textual.widgets") in _imports_of("importlib.import_module('textual.widgets')\n")
+    assert any(module == "pydantic" for _, module in _imports(FEEDCORE / "config.py"))
+
+
+def _imports_of(source: str, tmp: Path | None = None) -> list[tuple[int, str]]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "probe.py"
+        path.write_text(source, encoding="utf-8")
+        return _imports(path)
