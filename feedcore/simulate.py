@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import accumulate
+from itertools import accumulate, groupby
 from typing import Any, Literal
 
 from feedcore.config import FeedConfig
@@ -212,28 +212,43 @@ def _hostile(rng: random.Random, text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8)
+def _signup_dates(until_ordinal: int) -> tuple[str, ...]:
+    """ISO dates of the signup window ending at ``until_ordinal`` (newest first)."""
+    return tuple(
+        date.fromordinal(until_ordinal - days).isoformat() for days in range(_SIGNUP_SPAN_DAYS)
+    )
+
+
 def _make_contact(
-    rng: random.Random, pools: _Pools, index: int, until_ordinal: int, hostile_rate: float
+    rng: random.Random, pools: _Pools, index: int, dates: tuple[str, ...], hostile_rate: float
 ) -> Contact:
-    first, first_slug = rng.choice(pools.first_names)
-    last, last_slug = rng.choice(pools.last_names)
-    city, country = rng.choice(pools.places)
-    plan = rng.choices(PLANS, cum_weights=_PLAN_CUM_WEIGHTS)[0]
+    # ``seq[int(r() * len(seq))]`` is ``rng.choice`` at a fraction of the cost;
+    # this runs once per contact, a million times for a big simulation.
+    r = rng.random
+    firsts, lasts, places = pools.first_names, pools.last_names, pools.places
+    first, first_slug = firsts[int(r() * len(firsts))]
+    last, last_slug = lasts[int(r() * len(lasts))]
+    city, country = places[int(r() * len(places))]
+    draw = r() * _PLAN_CUM_WEIGHTS[-1]
+    plan = (
+        PLANS[0] if draw < _PLAN_CUM_WEIGHTS[0] else PLANS[1 if draw < _PLAN_CUM_WEIGHTS[1] else 2]
+    )
     low, high = _LTV_RANGE[plan]
-    ltv = round(rng.uniform(low, high), 2)
-    signup = date.fromordinal(until_ordinal - rng.randrange(_SIGNUP_SPAN_DAYS)).isoformat()
-    domain = rng.choice(_DOMAINS)
+    ltv = round(low + (high - low) * r(), 2)
+    signup = dates[int(r() * len(dates))]
+    domain = _DOMAINS[int(r() * len(_DOMAINS))]
     local = f"{first_slug}.{last_slug}" if first_slug and last_slug else first_slug or last_slug
     email = f"{local or 'contact'}.{index}@{domain}"
-    hostile = rng.random() < hostile_rate
+    hostile = r() < hostile_rate
     if hostile:
         # At least one of the three fields always changes; each may.
         which = rng.randrange(3)
-        if which == 0 or rng.random() < 0.5:
+        if which == 0 or r() < 0.5:
             first = _hostile(rng, first)
-        if which == 1 or rng.random() < 0.5:
+        if which == 1 or r() < 0.5:
             last = _hostile(rng, last)
-        if which == 2 or rng.random() < 0.5:
+        if which == 2 or r() < 0.5:
             city = _hostile(rng, city)
     return Contact(index, email, first, last, city, country, plan, ltv, signup, hostile)
 
@@ -256,11 +271,11 @@ def contacts(
     _check_count(start, "start")
     if not 0 <= hostile_rate <= 1:
         raise FeedError(f"hostile_rate {hostile_rate!r} must be between 0 and 1")
-    return _contacts(n, seed, start, signup_until.toordinal(), hostile_rate)
+    return _contacts(n, seed, start, _signup_dates(signup_until.toordinal()), hostile_rate)
 
 
 def _contacts(
-    n: int, seed: Seed, start: int, until_ordinal: int, hostile_rate: float
+    n: int, seed: Seed, start: int, dates: tuple[str, ...], hostile_rate: float
 ) -> Iterator[Contact]:
     if n == 0:
         return
@@ -272,7 +287,7 @@ def _contacts(
         first = chunk * CHUNK
         for index in range(first, min(stop, first + CHUNK)):
             # Contacts before ``start`` in this chunk are made only to advance ``rng``.
-            contact = _make_contact(rng, pools, index, until_ordinal, hostile_rate)
+            contact = _make_contact(rng, pools, index, dates, hostile_rate)
             if index >= start:
                 yield contact
         chunk += 1
@@ -347,26 +362,40 @@ class _ExitStream:
     """The exit events: ``m`` of the ``n`` contacts that entered, in index order.
 
     The ``m`` are chosen by selection sampling (Knuth's algorithm S) with their
-    own seeded ``Random``, streaming over the regenerated contacts.
+    own seeded ``Random``; then only the chunks holding one of them are
+    regenerated, each up to its last chosen contact.
     """
 
     def __init__(self, config: FeedConfig, seed: Seed, n: int, m: int, until: date) -> None:
         self._args = (config, seed, n, m, until)
         self.count = m
 
-    def __iter__(self) -> Iterator[Event]:
-        config, seed, n, m, until = self._args
+    def chosen(self) -> list[int]:
+        """Indices of the contacts that exit, ascending."""
+        _, seed, n, m, _ = self._args
         rng = random.Random(f"feedlab-simulate/{seed}/exits")
+        out: list[int] = []
         needed = m
-        remaining = n
-        for event in simulate_events(config, n, seed=seed, signup_until=until):
+        for index in range(n):
             if needed == 0:
-                return
-            if rng.random() * remaining < needed:
+                break
+            if rng.random() * (n - index) < needed:
+                out.append(index)
                 needed -= 1
-                event.type = "exit"
-                yield event
-            remaining -= 1
+        return out
+
+    def __iter__(self) -> Iterator[Event]:
+        config, seed, _, _, until = self._args
+        picker = VariantPicker(config, seed)
+        for chunk, group in groupby(self.chosen(), key=lambda index: index // CHUNK):
+            wanted = list(group)
+            first = chunk * CHUNK
+            count = wanted[-1] - first + 1
+            keep = set(wanted)
+            people = contacts(count, seed, start=first, signup_until=until)
+            for contact, variant in zip(people, picker.picks(first, count), strict=True):
+                if contact.index in keep:
+                    yield Event("exit", contact.email, variant, contact.attributes())
 
     def __len__(self) -> int:
         return self.count

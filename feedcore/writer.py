@@ -95,7 +95,7 @@ class BatchNames:
     """Names fixed when a batch starts, so every retry reuses them (FS-6.3).
 
     With a seed, the random part of file ``index`` of ``operation`` is derived
-    from (seed, operation, index): reruns with the same ``--seed``/``--at``
+    from (seed, export time, operation, index): reruns with the same ``--seed``/``--at``
     write byte-identical files under identical names (FS-8). Without one it is
     drawn once from the OS CSPRNG and remembered for the life of the batch.
     """
@@ -113,7 +113,8 @@ class BatchNames:
             if self.seed is None:
                 self._drawn[slot] = secrets.token_hex(4)
             else:
-                rng = random.Random(f"{self.seed}/{operation}/{index}")
+                stamp = naming.name_stamp(self.at)
+                rng = random.Random(f"{self.seed}/{stamp}/{operation}/{index}")
                 self._drawn[slot] = f"{rng.getrandbits(32):08x}"
         return self._drawn[slot]
 

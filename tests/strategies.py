@@ -71,7 +71,7 @@ HOSTILE_PIECES: tuple[str, ...] = (
 )
 
 #: Any Unicode scalar value (surrogates excluded: they cannot be encoded as UTF-8).
-any_char = st.characters(exclude_categories=("Cs",))
+any_char = st.characters(codec="utf-8")
 
 
 def hostile_text(*, min_size: int = 0, max_size: int = 12) -> st.SearchStrategy[str]:
@@ -129,9 +129,7 @@ def _valid_bucket(name: str) -> bool:
 
 
 #: S3 bucket names that pass every AWS rule (dots included).
-bucket_names = (
-    st.lists(_bucket_label, min_size=1, max_size=4).map(".".join).filter(_valid_bucket)
-)
+bucket_names = st.lists(_bucket_label, min_size=1, max_size=4).map(".".join).filter(_valid_bucket)
 
 _host_label = _joined(_ALNUM, 3, "-")
 hostnames = st.lists(_host_label, min_size=1, max_size=4).map(".".join)
@@ -238,7 +236,7 @@ weights = st.one_of(
 def variants(draw: st.DrawFn) -> list[dict[str, Any]]:
     """0-3 variants with unique names; weights add up to more than 0."""
     names = draw(st.lists(labels, max_size=3, unique=True))
-    out = [
+    out: list[dict[str, Any]] = [
         {"name": name, "weight": draw(weights), "actions": draw(action_lists)} for name in names
     ]
     if out and sum(v["weight"] for v in out) <= 0:

@@ -173,7 +173,9 @@ def test_fs1_variants_weights_add_up_to_zero() -> None:
 
 @pytest.mark.parametrize(("value", "fragment"), [("", "empty"), ("a\tb", repr("a\tb"))])
 def test_fs1_variants_name_rule(value: str, fragment: str) -> None:
-    assert_rejected(config_with(flow__variants=[_variant(value)]), "flow.variants[0].name", fragment)
+    assert_rejected(
+        config_with(flow__variants=[_variant(value)]), "flow.variants[0].name", fragment
+    )
 
 
 # ------------------------------------------------------------------------------ actions
@@ -221,7 +223,9 @@ def test_fs1_format_case_insensitive(value: str, expected: str) -> None:
 
 @pytest.mark.parametrize("value", ["xml", "json", "", "csv2", "parquet"])
 def test_fs1_format_invalid(value: str) -> None:
-    assert_rejected(config_with(feed__format=value), "feed.format", repr(value), "csv, tsv or jsonl")
+    assert_rejected(
+        config_with(feed__format=value), "feed.format", repr(value), "csv, tsv or jsonl"
+    )
 
 
 def test_fs1_format_wrong_type() -> None:
@@ -252,7 +256,14 @@ def test_fs1_hash_identity_invalid(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("s3", "s3"), ("S3", "s3"), ("sftp", "sftp"), ("SFTP", "sftp"), ("ftp", "sftp"), ("FTP", "sftp")],
+    [
+        ("s3", "s3"),
+        ("S3", "s3"),
+        ("sftp", "sftp"),
+        ("SFTP", "sftp"),
+        ("ftp", "sftp"),
+        ("FTP", "sftp"),
+    ],
 )
 def test_fs1_target_ftp_means_sftp(value: str, expected: str) -> None:
     data = config_with(feed__target=value, feed__host="acme-data-feeds")

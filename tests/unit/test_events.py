@@ -29,7 +29,11 @@ VARIANTS = ("A", "B")
 
 
 def good(n: int, **extra: object) -> bytes:
-    record = {"type": "enter", "email": f"good{n}@example.com", "attributes": {"plan": "pro"}}
+    record: dict[str, object] = {
+        "type": "enter",
+        "email": f"good{n}@example.com",
+        "attributes": {"plan": "pro"},
+    }
     record.update(extra)
     return json.dumps(record).encode() + b"\n"
 
@@ -41,7 +45,7 @@ BAD_LINES = [
     (
         "unknown type",
         b'{"type": "join", "email": "secret2@example.com"}\n',
-        "'join' is not \"enter\" or \"exit\"",
+        '\'join\' is not "enter" or "exit"',
     ),
     ("missing type", b'{"email": "secret3@example.com"}\n', "missing 'type'"),
     ("missing email", b'{"type": "enter", "attributes": {"plan": "pro"}}\n', "'email'"),

@@ -58,7 +58,12 @@ def test_building_the_cli_parser_loads_no_tui_sdk_or_mock() -> None:
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return _imports_of(path.read_text(encoding="utf-8"), str(path))
+
+
+def _imports_of(source: str, filename: str = "<probe>") -> list[tuple[int, str]]:
+    """(line, module) of every absolute import, including ``import_module("...")``."""
+    tree = ast.parse(source, filename=filename)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -99,12 +104,3 @@ def test_the_static_scan_sees_imports() -> None:
     assert (1, "textual") in _imports_of("import textual\n")
     assert (1, "textual.widgets") in _imports_of("importlib.import_module('textual.widgets')\n")
     assert any(module == "pydantic" for _, module in _imports(FEEDCORE / "config.py"))
-
-
-def _imports_of(source: str, tmp: Path | None = None) -> list[tuple[int, str]]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "probe.py"
-        path.write_text(source, encoding="utf-8")
-        return _imports(path)

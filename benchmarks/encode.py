@@ -1,0 +1,298 @@
+"""Encoding throughput: feedlab's FileEncoder against stdlib and polars (issue 6).
+
+In-process on purpose: these cases measure the encoder, not interpreter start-up.
+Every side gets its input ready-made in its own natural form (feedlab: the
+writer's contact groups; ``csv.writer``: row tuples; ``json.dumps``: row dicts;
+polars: a DataFrame of the columns) and writes the whole file to local disk,
+buffered the way it would be in production. rows/s = rows written / seconds.
+
+The ``fused-*`` cases are informative: the writer's full fused path from raw
+JSON Lines (parse, build, encode, spool) against ``json.loads`` + ``csv.writer``
+(or ``json.dumps``) in the same process.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks import inputs, stdlib_publish
+from benchmarks.core import (
+    CaseResult,
+    Settings,
+    Target,
+    alternate,
+    median,
+    paired_best,
+    scratch,
+)
+
+FORMATS = ("csv", "tsv", "jsonl")
+CONTACTS = 500_000  # x 2 rows (data_feed + one action) = 1M rows
+FUSED_EVENTS = 500_000
+CASES = tuple(
+    [f"encode-{f}-stdlib" for f in FORMATS]
+    + [f"encode-{f}-polars" for f in FORMATS]
+    + [f"fused-{f}-stdlib" for f in FORMATS]
+)
+STDLIB_TARGET = Target("ratio_min", 3.0)
+POLARS_TARGET = Target("ratio_min", 0.5)
+#: Characters buffered before a write, as feedcore.writer's spool does.
+FLUSH_CHARS = 1 << 20
+
+
+class NullSink:
+    """Accepts every file and keeps nothing: the fused case measures encoding, not delivery."""
+
+    label = "null://"
+
+    def put(self, key: str, payload: Any, *, exclusive: bool = False) -> None:
+        pass
+
+    def exists(self, key: str) -> bool:
+        return False
+
+    def list(self, prefix: str = "") -> Iterator[Any]:
+        return iter(())
+
+    def read(self, key: str) -> bytes:
+        raise KeyError(key)
+
+    def close(self) -> None:
+        pass
+
+
+class _Inputs:
+    """Contacts, rows, dicts and a DataFrame for the same 1M rows, built once (not timed)."""
+
+    def __init__(self, contacts: int) -> None:
+        from feedcore.config import loads_config
+        from feedcore.events import Event
+        from feedcore.naming import row_timestamp
+        from feedcore.rows import RowBuilder
+
+        self.config = loads_config(inputs.config_toml("csv"))
+        self.timestamp = row_timestamp(inputs.AT)
+        builder = RowBuilder(self.config)
+        groups = []
+        for record in inputs.event_records(contacts, exit_share=0.0):
+            built = builder.build(Event(record["type"], record["email"], None, record["attributes"]))
+            assert built is not None
+            groups.append(built)
+        self.contacts = groups
+        flow = self.config.flow
+        self.rows = [
+            row for c in groups for row in c.rows(self.timestamp, flow.segment, flow.name)
+        ]
+        self.columns = self.config.columns
+        self._frame: Any = None
+
+    def frame(self) -> Any:
+        if self._frame is None:
+            import polars as pl
+
+            self._frame = pl.DataFrame(
+                self.rows, schema=[(c, pl.String) for c in self.columns], orient="row"
+            )
+        return self._frame
+
+    def encoder(self, fmt: str) -> Any:
+        from feedcore.encoders import FileEncoder
+
+        flow = self.config.flow
+        return FileEncoder(
+            fmt,  # type: ignore[arg-type]
+            self.columns,
+            timestamp=self.timestamp,
+            segment=flow.segment,
+            flow_name=flow.name,
+            operation="add",
+        )
+
+
+def _feedlab(encoder: Any, contacts: list[Any], path: Path) -> float:
+    """FileEncoder.contact_lines per contact, buffered and flushed like the writer's spool."""
+    start = time.perf_counter()
+    lines = encoder.contact_lines
+    with path.open("wb") as fh:
+        fh.write(encoder.header().encode("utf-8"))
+        buffer: list[str] = []
+        buffered = 0
+        for contact in contacts:
+            text, _ = lines(contact)
+            buffer.append(text)
+            buffered += len(text)
+            if buffered >= FLUSH_CHARS:
+                fh.write("".join(buffer).encode("utf-8"))
+                buffer.clear()
+                buffered = 0
+        fh.write("".join(buffer).encode("utf-8"))
+    return time.perf_counter() - start
+
+
+def _stdlib_delimited(fmt: str, columns: tuple[str, ...], rows: list[Any], path: Path) -> float:
+    start = time.perf_counter()
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, "excel-tab" if fmt == "tsv" else "excel")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return time.perf_counter() - start
+
+
+def _stdlib_json(records: list[dict[str, Any]], path: Path) -> float:
+    start = time.perf_counter()
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return time.perf_counter() - start
+
+
+def _polars(fmt: str, frame: Any, path: Path) -> float:
+    start = time.perf_counter()
+    if fmt == "jsonl":
+        frame.write_ndjson(path)
+    else:
+        frame.write_csv(
+            path,
+            separator="\t" if fmt == "tsv" else ",",
+            line_terminator="\r\n",
+            quote_style="necessary",
+        )
+    return time.perf_counter() - start
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _encode_format(
+    fmt: str, data: _Inputs, settings: Settings, want: Callable[[str], bool], work: Path
+) -> list[CaseResult]:
+    rows = len(data.rows)
+    encoder = data.encoder(fmt)
+    records: list[dict[str, Any]] = []
+    if fmt == "jsonl" and want(f"encode-{fmt}-stdlib"):
+        records = [dict(zip(data.columns, row, strict=True)) for row in data.rows]
+    frame = data.frame() if want(f"encode-{fmt}-polars") else None
+    gc.collect()
+    gc.freeze()  # the inputs are long-lived: keep collections from rescanning them
+    rates: dict[str, list[float]] = {"feedlab": [], "stdlib": [], "polars": []}
+    digests: dict[str, str] = {}
+
+    def run(side: str, fn: Callable[[Path], float]) -> Callable[[], None]:
+        def go() -> None:
+            path = work / f"{side}.{fmt}"
+            seconds = fn(path)
+            rates[side].append(rows / seconds)
+            if side not in digests:
+                digests[side] = _digest(path)
+            path.unlink()
+
+        return go
+
+    sides = [run("feedlab", lambda p: _feedlab(encoder, data.contacts, p))]
+    if want(f"encode-{fmt}-stdlib"):
+        if fmt == "jsonl":
+            sides.append(run("stdlib", lambda p: _stdlib_json(records, p)))
+        else:
+            sides.append(
+                run("stdlib", lambda p: _stdlib_delimited(fmt, data.columns, data.rows, p))
+            )
+    if frame is not None:
+        sides.append(run("polars", lambda p: _polars(fmt, frame, p)))
+    alternate(sides, settings.repeats(5), warmup=not settings.quick)
+    gc.unfreeze()
+    results = []
+    for peer, label, target in (
+        ("stdlib", "csv.writer" if fmt != "jsonl" else "json.dumps per row", STDLIB_TARGET),
+        ("polars", "polars write_csv" if fmt != "jsonl" else "polars write_ndjson", POLARS_TARGET),
+    ):
+        name = f"encode-{fmt}-{peer}"
+        if not want(name):
+            continue
+        same = digests.get(peer) == digests.get("feedlab")
+        results.append(
+            CaseResult(
+                name=name,
+                unit="rows/s",
+                feedlab=median(rates["feedlab"]),
+                peer=f"{label} ({fmt}, {rows:,} rows)",
+                peer_value=median(rates[peer]),
+                target=target,
+                samples={"feedlab": rates["feedlab"], peer: rates[peer]},
+                best_ratio=paired_best(rates["feedlab"], rates[peer], True),
+                note=f"{len(data.contacts):,} contacts x 2 rows; output "
+                + ("byte-identical" if same else "differs from feedlab's"),
+            )
+        )
+    return results
+
+
+def _fused(
+    fmt: str, events: Path, rows: int, settings: Settings, work: Path
+) -> CaseResult:
+    from feedcore.config import loads_config
+    from feedcore.events import EventReader
+    from feedcore.writer import FeedWriter
+
+    config = loads_config(inputs.config_toml(fmt))
+    rates: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
+
+    def feedlab() -> None:
+        start = time.perf_counter()
+        with events.open("rb") as stream:
+            result = FeedWriter(config, NullSink(), seed=1, spool_dir=work).export(
+                EventReader(stream), at=inputs.AT
+            )
+        rates["feedlab"].append(result.rows / (time.perf_counter() - start))
+
+    def stdlib() -> None:
+        out = work / "stdlib"
+        start = time.perf_counter()
+        written = stdlib_publish.publish(events, out, fmt)
+        rates["stdlib"].append(written / (time.perf_counter() - start))
+        for path in out.iterdir():
+            path.unlink()
+
+    alternate([feedlab, stdlib], settings.repeats(3))
+    return CaseResult(
+        name=f"fused-{fmt}-stdlib",
+        unit="rows/s",
+        feedlab=median(rates["feedlab"]),
+        peer=f"json.loads + {'json.dumps' if fmt == 'jsonl' else 'csv.writer'} in-process",
+        peer_value=median(rates["stdlib"]),
+        target=Target("info"),
+        samples=dict(rates),
+        best_ratio=paired_best(rates["feedlab"], rates["stdlib"], True),
+        note=f"FeedWriter.export(EventReader) of {rows // 2:,} raw event lines "
+        "(fused path, spooled to disk, null sink), informative",
+    )
+
+
+def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
+    results: list[CaseResult] = []
+    with scratch("encode") as work:
+        if any(want(f"encode-{f}-{p}") for f in FORMATS for p in ("stdlib", "polars")):
+            data = _Inputs(settings.size(CONTACTS))
+            for fmt in FORMATS:
+                if want(f"encode-{fmt}-stdlib") or want(f"encode-{fmt}-polars"):
+                    results += _encode_format(fmt, data, settings, want, work)
+            del data
+            gc.collect()
+        fused = [f for f in FORMATS if want(f"fused-{f}-stdlib")]
+        if fused:
+            count = settings.size(FUSED_EVENTS)
+            events = inputs.write_events(work / "events.jsonl", count)
+            for fmt in fused:
+                results.append(_fused(fmt, events, count * 2, settings, work))
+    return results
