@@ -142,21 +142,20 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def alternate(
-    sides: Sequence[Callable[[], None]], repeat: int, *, warmup: bool = False
-) -> None:
+def alternate(sides: Sequence[Callable[[bool], None]], repeat: int, *, warmup: bool = False) -> None:
     """Run each side ``repeat`` times, alternating ABBA so drift hits every side alike.
 
-    The callables record their own measurements (a case often takes several
-    numbers from one run: wall time, peak RSS, CPU).
+    A side is called with ``record``: False for the optional warm-up round,
+    whose numbers are dropped. Sides record their own measurements (a case often
+    takes several numbers from one run: wall time, peak RSS, CPU).
     """
     if warmup:
         for side in sides:
-            side()
+            side(False)
     for i in range(repeat):
         order = list(sides) if i % 2 == 0 else list(reversed(sides))
         for side in order:
-            side()
+            side(True)
 
 
 def paired_best(

@@ -189,11 +189,12 @@ def _encode_format(
     rates: dict[str, list[float]] = {"feedlab": [], "stdlib": [], "polars": []}
     digests: dict[str, str] = {}
 
-    def run(side: str, fn: Callable[[Path], float]) -> Callable[[], None]:
-        def go() -> None:
+    def run(side: str, fn: Callable[[Path], float]) -> Callable[[bool], None]:
+        def go(record: bool) -> None:
             path = work / f"{side}.{fmt}"
             seconds = fn(path)
-            rates[side].append(rows / seconds)
+            if record:
+                rates[side].append(rows / seconds)
             if side not in digests:
                 digests[side] = _digest(path)
             path.unlink()
@@ -248,19 +249,21 @@ def _fused(
     config = loads_config(inputs.config_toml(fmt))
     rates: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
 
-    def feedlab() -> None:
+    def feedlab(record: bool) -> None:
         start = time.perf_counter()
         with events.open("rb") as stream:
             result = FeedWriter(config, NullSink(), seed=1, spool_dir=work).export(
                 EventReader(stream), at=inputs.AT
             )
-        rates["feedlab"].append(result.rows / (time.perf_counter() - start))
+        if record:
+            rates["feedlab"].append(result.rows / (time.perf_counter() - start))
 
-    def stdlib() -> None:
+    def stdlib(record: bool) -> None:
         out = work / "stdlib"
         start = time.perf_counter()
         written = stdlib_publish.publish(events, out, fmt)
-        rates["stdlib"].append(written / (time.perf_counter() - start))
+        if record:
+            rates["stdlib"].append(written / (time.perf_counter() - start))
         for path in out.iterdir():
             path.unlink()
 

@@ -135,3 +135,22 @@ def write_payload(path: Path, size: int, seed: int = SEED) -> Path:
             fh.write(rng.randbytes(step))
             left -= step
     return path
+
+
+def small_batches(count: int, per: int = 3, seed: int = SEED) -> list[list[dict[str, Any]]]:
+    """``count`` exports of ``per`` entering contacts each (the small-exports cases)."""
+    rng = random.Random(seed)
+    batches = []
+    for batch in range(count):
+        records = []
+        for j in range(per):
+            email, attributes = contact(rng, batch * per + j)
+            records.append({"type": "enter", "email": email, "attributes": attributes})
+        batches.append(records)
+    return batches
+
+
+def attribute_pool(size: int = 1024, seed: int = SEED) -> list[dict[str, Any]]:
+    """Ready-made attribute dicts that a streaming generator cycles through (flat memory)."""
+    rng = random.Random(seed)
+    return [contact(rng, i)[1] for i in range(size)]

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -25,6 +26,14 @@ from pydantic import (
 
 from feedcore import rules, templating
 from feedcore.errors import ConfigError, FieldProblem
+
+
+class FieldValueError(ValueError):
+    """A check made above the field it belongs to; keeps the field for the message."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class _Strict(BaseModel):
@@ -42,6 +51,13 @@ class Variant(_Strict):
     @classmethod
     def _name(cls, v: str) -> str:
         return rules.check_label(v, "variant name")
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight_is_a_number(cls, v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"weight {v!r} is not a number: write e.g. weight = 50")
+        return v
 
     @field_validator("weight")
     @classmethod
@@ -135,7 +151,7 @@ class Feed(_Strict):
     """The "Configure Data Feed" form (FS-1)."""
 
     format: Literal["csv", "tsv", "jsonl"] = "csv"
-    hash_identity: bool = False
+    hash_identity: StrictBool = False
     target: Literal["s3", "sftp"] = "s3"
     host: str
     path: str = ""
@@ -144,7 +160,7 @@ class Feed(_Strict):
     #: FS-5.2 opt-in: split an operation's rows over files of at most this many rows.
     max_rows_per_file: int | None = Field(default=None, ge=1)
     #: FS-5.2 opt-in: add ``bytes`` and ``sha256`` of the data file to its control file.
-    control_checksums: bool = False
+    control_checksums: StrictBool = False
 
     @field_validator("format", mode="before")
     @classmethod
@@ -180,8 +196,11 @@ class Feed(_Strict):
     @field_validator("host")
     @classmethod
     def _host(cls, v: str, info: ValidationInfo) -> str:
-        # ``target`` is declared before ``host``, so it is validated first.
-        return rules.check_host(v, info.data.get("target", "s3"))
+        # ``target`` is declared before ``host``, so it is validated first; when it
+        # is invalid there is no way to tell which host rules apply, so skip them.
+        if "target" not in info.data:
+            return v
+        return rules.check_host(v, info.data["target"])
 
     @property
     def port(self) -> int | None:
@@ -217,10 +236,10 @@ class FeedConfig(_Strict):
             groups = [len(self.flow.actions)] + [len(v.actions) for v in self.flow.variants]
             needed = 1 + max(groups)
             if limit < needed:
-                raise ValueError(
-                    f"feed.max_rows_per_file {limit} is smaller than one contact's rows "
-                    f"({needed}: the data_feed row plus its actions): raise it to at least "
-                    f"{needed}"
+                raise FieldValueError(
+                    "feed.max_rows_per_file",
+                    f"{limit} is smaller than one contact's rows ({needed}: the data_feed "
+                    f"row plus its actions): raise it to at least {needed}",
                 )
         return self
 
@@ -237,6 +256,9 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
         kind = err["type"]
         field = _dotted(loc)
         value = err.get("input")
+        located = (err.get("ctx") or {}).get("error")
+        if isinstance(located, FieldValueError):
+            field = located.field
         if kind == "extra_forbidden":
             msg = f"unknown key {loc[-1]!r}: remove it or check its spelling"
         elif kind == "missing":

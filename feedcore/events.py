@@ -125,7 +125,7 @@ class EventReader:
     def lines(self) -> Iterable[bytes]:
         """The raw lines, for the writer's fused fast path (which calls :meth:`parse_line`
         for every line it does not handle itself, so numbering and policy stay here)."""
-        return self._lines
+        return _without_bom(self._lines)
 
     def parse_line(self, number: int, line: bytes) -> Event | None:
         """One raw line on the general path: its Event, or None (blank, or bad and recorded)."""
@@ -145,10 +145,21 @@ class EventReader:
         return event
 
     def __iter__(self) -> Iterator[Event]:
-        for number, line in enumerate(self._lines, start=1):
+        for number, line in enumerate(_without_bom(self._lines), start=1):
             event = self.parse_line(number, line)
             if event is not None:
                 yield event
+
+
+def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """**[decision]** A UTF-8 byte-order mark at the start of an events file is
+    ignored (editors on Windows add one); anywhere else it is ordinary text."""
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None:
+        return
+    yield first.removeprefix(b"\xef\xbb\xbf")
+    yield from iterator
 
 
 def open_events(path: str | Path) -> BinaryIO:

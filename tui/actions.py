@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,22 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
     UserAction(
         "form", "f3", "focus_form", "Form", "Focus the feed form", footer=False, priority=True
     ),
+    UserAction(
+        "toggle-form",
+        "f9",
+        "toggle_form",
+        "Form ◂▸",
+        "Hide or show the feed form (wider preview)",
+        priority=True,
+    ),
+    UserAction(
+        "zoom",
+        "f10",
+        "zoom",
+        "Zoom",
+        "Maximize the preview (or the focused tree/log); again to restore",
+        priority=True,
+    ),
     UserAction("save", "ctrl+s", "save", "Save", "Save the config as TOML", priority=True),
     UserAction("open", "ctrl+o", "open", "Open", "Open another config file", priority=True),
     UserAction(
@@ -126,5 +142,5 @@ APP_ACTIONS: tuple[UserAction, ...] = (
 )
 
 
-def bindings(actions: tuple[UserAction, ...]) -> list[Binding]:
+def bindings(actions: tuple[UserAction, ...]) -> list[BindingType]:
     return [a.binding() for a in actions if a.key]

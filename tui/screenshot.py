@@ -39,11 +39,11 @@ async def _render(
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
             main = app.main
-            data = [ref for ref in main.tree.files if kind_of(ref.name) == "data"]
+            data = [ref for ref in main.files_tree.files if kind_of(ref.name) == "data"]
             if data:
                 main.show_file(sorted(data)[0])
                 await pilot.app.workers.wait_for_complete()
                 await pilot.pause()
-            main.tree.focus()
+            main.files_tree.focus()
             await pilot.pause()
             return app.export_screenshot(title="feedlab")

@@ -25,10 +25,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import importlib
+    from tui.app import FeedlabApp  # textual is loaded only for this command
 
-    app_module = importlib.import_module("tui.app")
-    app = app_module.FeedlabApp(args.config)
+    app = FeedlabApp(args.config)
     app.run()
     code = app.return_code
     return int(code) if isinstance(code, int) else 0

@@ -69,12 +69,12 @@ async def export(pilot: Pilot[Any]) -> None:
 
 
 def files_of(pilot: Pilot[Any], kind: str) -> list[FileRef]:
-    return sorted(ref for ref in main_of(pilot).tree.files if kind_of(ref.name) == kind)
+    return sorted(ref for ref in main_of(pilot).files_tree.files if kind_of(ref.name) == kind)
 
 
 async def select(pilot: Pilot[Any], ref: FileRef) -> None:
     """Select ``ref`` in the tree the way a user does: focus, move there, enter."""
-    tree = main_of(pilot).tree
+    tree = main_of(pilot).files_tree
     await pilot.press("f2")
     node = tree.files[ref]
     tree.move_cursor(node)

@@ -63,10 +63,10 @@ async def test_control_preview_shows_json_and_verify_result(welcome: Path) -> No
         await export(pilot)
         (control,) = files_of(pilot, "control")
         await select(pilot, control)
-        title = text_of(pilot.app.query_one("#preview-title", Static))
-        assert "✓ matches its data file" in title
         checks = text_of(pilot.app.query_one("#control-checks", Static))
+        assert checks.startswith("✓ Verified: matches its data file")
         assert "✗" not in checks
+        assert "feedlab verify: conformant" in checks
         assert "present" in checks and "URL s3://acme-data-feeds/exports/daily" in checks
         assert re.search(r"rows (\d+), data file has \1", checks)
 
@@ -114,7 +114,7 @@ async def test_open_another_config(welcome: Path, hashed: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.query_one("#host", Input).value == "sftp.globex.example:2222"
-        assert main_of(pilot).tree.active == "sftp"
+        assert main_of(pilot).files_tree.active == "sftp"
         assert pilot.app.sub_title == hashed.name
 
 
@@ -175,11 +175,13 @@ async def test_switch_to_sftp_and_f5_lands_files_on_the_sftp_mock(welcome: Path)
         assert (root / data.key).is_file() and (root / control.key).is_file()
         history = "\n".join(main.activity.history)
         partial = f".{data.name}.partial"
-        order = [history.index(f"open                {data.folder}/{partial}"),
-                 history.index(f"rename              {data.folder}/{partial} → {data.name}"),
-                 history.index(f"rename              {control.folder}/.{control.name}.partial")]
+        order = [
+            history.index(f"open                {data.folder}/{partial}"),
+            history.index(f"rename              {data.folder}/{partial} → {data.name}"),
+            history.index(f"rename              {control.folder}/.{control.name}.partial"),
+        ]
         assert order == sorted(order)  # .partial, rename, then the control file (FS-6.2)
-        assert not any(".partial" in ref.name for ref in main.tree.files)
+        assert not any(".partial" in ref.name for ref in main.files_tree.files)
 
 
 async def test_exits_come_from_contacts_that_entered(welcome: Path) -> None:
@@ -203,7 +205,7 @@ async def test_invalid_config_export_is_refused_with_one_line(welcome: Path) -> 
         assert note.severity == "error"
         assert note.title == "Cannot export: fix the config"
         assert "\n" not in note.message and "includes a scheme" in note.message
-        assert main_of(pilot).tree.files == {}
+        assert main_of(pilot).files_tree.files == {}
 
 
 async def test_hashed_feed_shows_no_raw_address_anywhere(hashed: Path) -> None:

@@ -163,7 +163,31 @@ def test_fs1_variants_duplicate_names() -> None:
 @pytest.mark.parametrize("weight", [-1, -0.5, float("nan"), float("inf")])
 def test_fs1_variants_weight_not_a_finite_non_negative_number(weight: float) -> None:
     data = config_with(flow__variants=[_variant("A", 1), _variant("B", weight)])
-    assert_rejected(data, "flow.variants[1].weight", repr(float(weight)))
+    assert_rejected(data, "flow.variants[1].weight", repr(weight))
+
+
+@pytest.mark.parametrize("weight", ["50", True])
+def test_fs1_variants_weight_must_be_a_number(weight: object) -> None:
+    data = config_with(flow__variants=[_variant("A", 1), _variant("B", weight)])  # type: ignore[arg-type]
+    assert_rejected(data, "flow.variants[1].weight", repr(weight))
+
+
+@pytest.mark.parametrize("field", ["hash_identity", "control_checksums"])
+@pytest.mark.parametrize("value", ["yes", 1, "off"])
+def test_fs1_feed_booleans_are_strict(field: str, value: object) -> None:
+    assert_rejected(config_with(**{f"feed__{field}": value}), f"feed.{field}", repr(value))
+
+
+def test_fs1_invalid_target_gives_no_misleading_host_error() -> None:
+    data = config_with(feed__target="gopher", feed__host="sftp.example.com")
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    assert [p.field for p in info.value.problems] == ["feed.target"]
+
+
+def test_fs5_2_max_rows_per_file_must_hold_one_contact() -> None:
+    data = config_with(flow__actions=["email"], feed__max_rows_per_file=1)
+    assert_rejected(data, "feed.max_rows_per_file", "at least 2")
 
 
 def test_fs1_variants_weights_add_up_to_zero() -> None:

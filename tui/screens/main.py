@@ -102,7 +102,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     @property
-    def tree(self) -> TargetTree:
+    def files_tree(self) -> TargetTree:
         return self.query_one(TargetTree)
 
     @property
@@ -126,11 +126,11 @@ class MainScreen(Screen[None]):
         return self.query_one(FlowForm)
 
     def on_mount(self) -> None:
-        self.tree.border_title = "Delivered files"
+        self.files_tree.border_title = "Delivered files"
         self.preview.border_title = "Preview"
         self.activity.border_title = "Activity: protocol operations, in order"
         self.targets.subscribe(self.feed)
-        self.tree.active = self.document.values.target
+        self.files_tree.active = self.document.values.target
         self._document_changed()
         self.activity.note("Starting the mock S3 and SFTP servers…", style="dim")
         self.start_servers()
@@ -149,7 +149,7 @@ class MainScreen(Screen[None]):
 
     @on(m.ServersReady)
     def _servers_ready(self) -> None:
-        self.tree.set_started(True)
+        self.files_tree.set_started(True)
         self.activity.note("Mock S3 and SFTP servers are running. F5 exports a batch.", "green")
 
     @on(m.ServersFailed)
@@ -161,7 +161,7 @@ class MainScreen(Screen[None]):
     def _server_activity(self) -> None:
         operations = self.feed.drain()
         if operations:
-            self.tree.apply(operations)
+            self.files_tree.apply(operations)
             self.activity.operations(operations)
 
     # -- the form -----------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class MainScreen(Screen[None]):
     def _field_edited(self, event: m.FieldEdited) -> None:
         self.document.edit(event.name, event.value)
         if event.name == "target":
-            self.tree.active = str(event.value)
+            self.files_tree.active = str(event.value)
         self._document_changed()
 
     @on(m.SimEdited)
@@ -272,9 +272,9 @@ class MainScreen(Screen[None]):
         self.activity.note("✓ " + text, "bold green")
         self.status.finished(text)
         for file in result.files:
-            node = self.tree.files.get(self._ref(event.label, file.data_key))
+            node = self.files_tree.files.get(self._ref(event.label, file.data_key))
             if node is not None:
-                self.tree.scroll_to_node(node, animate=False)
+                self.files_tree.scroll_to_node(node, animate=False)
         self.notify(text, title="Exported")
 
     @on(m.ExportFailed)
@@ -305,11 +305,18 @@ class MainScreen(Screen[None]):
 
     @on(Tree.NodeSelected)
     def _node_selected(self, event: Tree.NodeSelected[FileRef | None]) -> None:
+        """Enter (or a click) on a file (re)loads its preview."""
+        event.stop()
+        if event.node.data is not None:
+            self.show_file(event.node.data)
+
+    @on(Tree.NodeHighlighted)
+    def _node_highlighted(self, event: Tree.NodeHighlighted[FileRef | None]) -> None:
+        """Moving onto a file previews it, as in a file manager."""
         event.stop()
         ref = event.node.data
-        if ref is None:
-            return
-        self.show_file(ref)
+        if ref is not None and ref != self.preview.ref:
+            self.show_file(ref)
 
     def show_file(self, ref: FileRef) -> None:
         kind = kind_of(ref.name)
@@ -370,7 +377,7 @@ class MainScreen(Screen[None]):
     @on(m.TreeRefreshed)
     def _tree_refreshed(self, event: m.TreeRefreshed) -> None:
         self._server_activity()
-        self.tree.rebuild(event.refs)
+        self.files_tree.rebuild(event.refs)
 
     def action_refresh(self) -> None:
         self.refresh_tree()
@@ -382,8 +389,25 @@ class MainScreen(Screen[None]):
     def action_server_details(self) -> None:
         self.notify(self.targets.details(), title="Mock servers", timeout=20)
 
+    def action_toggle_form(self) -> None:
+        editor = self.query_one("#editor")
+        editor.display = not editor.display
+        if not editor.display and self.focused is not None and editor in self.focused.ancestors:
+            self.files_tree.focus()
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        for pane in (self.files_tree, self.activity):
+            if focused is pane:
+                self.maximize(pane, container=False)
+                return
+        self.maximize(self.preview, container=False)
+
     def action_focus_files(self) -> None:
-        self.tree.focus()
+        self.files_tree.focus()
 
     def action_focus_form(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -476,7 +500,7 @@ class MainScreen(Screen[None]):
         self.document = document
         await self.feed_form.load(document.values)
         await self.flow_form.load(document.values)
-        self.tree.active = document.values.target
+        self.files_tree.active = document.values.target
         self._document_changed()
         self.notify(f"Opened {document.name}", timeout=3)
 

@@ -42,6 +42,8 @@ def render_cell(value: Cell) -> Text:
 class PreviewPane(Vertical):
     """Shows one selected file; the screen loads it and hands the result down."""
 
+    ALLOW_MAXIMIZE = True
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ref: FileRef | None = None
@@ -58,8 +60,8 @@ class PreviewPane(Vertical):
             )
             yield DataTable(id="preview-table", zebra_stripes=True, cursor_type="row")
             with VerticalScroll(id="preview-control"):
-                yield Static(id="control-json")
                 yield Static(id="control-checks")
+                yield Static(id="control-json")
 
     @property
     def table(self) -> DataTable[Text]:
@@ -101,26 +103,21 @@ class PreviewPane(Vertical):
 
     def show_control(self, ref: FileRef, preview: ControlPreview, size: int | None) -> None:
         self.ref = ref
-        verdict = (
-            ("  ✓ matches its data file", "bold green")
-            if preview.ok
-            else (
-                "  ✗ does not match its data file",
-                "bold red",
-            )
-        )
-        self._title(Text.assemble((ref.name, "bold"), (f"  {human_size(size)}", "dim"), verdict))
-        self.query_one("#control-json", Static).update(
-            Syntax(preview.text, "json", theme="ansi_dark", background_color="default")
-        )
+        self._title(Text.assemble((ref.name, "bold"), (f"  JSON · {human_size(size)}", "dim")))
         checks = Text()
-        checks.append("Checks\n", style="bold underline")
+        if preview.ok:
+            checks.append("✓ Verified: matches its data file\n", style="bold green")
+        else:
+            checks.append("✗ Does not match its data file\n", style="bold red")
         for check in preview.checks:
             mark, style = ("✓", "green") if check.ok else ("✗", "bold red")
-            checks.append(f"{mark} ", style=style)
+            checks.append(f"  {mark} ", style=style)
             checks.append(check.text)
             if check.rule:
                 checks.append(f"  [{check.rule}]", style="dim")
             checks.append("\n")
         self.query_one("#control-checks", Static).update(checks)
+        self.query_one("#control-json", Static).update(
+            Syntax(preview.text, "json", theme="ansi_dark", background_color="default")
+        )
         self._switch("preview-control")

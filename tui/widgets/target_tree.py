@@ -42,7 +42,7 @@ class TargetTree(Tree[NodeData]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Mock servers", id=id)
         self.show_root = False
-        self.guide_depth = 3
+        self.guide_depth = 2
         self._servers: dict[str, TreeNode[NodeData]] = {}
         self._folders: dict[tuple[str, str, str], TreeNode[NodeData]] = {}
         self._buckets: dict[str, TreeNode[NodeData]] = {}
