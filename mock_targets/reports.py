@@ -7,6 +7,7 @@ own thread: subscribers must be quick and thread-safe (the TUI posts a message).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -61,7 +62,5 @@ class Reporter:
         with self._lock:
             subscribers = list(self._subscribers)
         for callback in subscribers:
-            try:
+            with contextlib.suppress(Exception):  # a broken subscriber must not break the server
                 callback(operation)
-            except Exception:  # a broken subscriber must not break the server
-                pass

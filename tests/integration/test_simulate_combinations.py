@@ -37,7 +37,7 @@ COMBOS = list(
 
 def config_dict(fmt: str, hashed: bool, target: str, path: str, variants: int) -> dict[str, Any]:
     host = "combo-feeds" if target == "s3" else "sftp.combo.example:2022"
-    flow: dict[str, Any] = {"id": 42, "name": 'Combo, "flow"', "segment": "Seg, \"ment\" ✓"}
+    flow: dict[str, Any] = {"id": 42, "name": 'Combo, "flow"', "segment": 'Seg, "ment" ✓'}
     if variants:
         flow["actions"] = ["no_variant_action"]
         flow["variants"] = [
