@@ -307,7 +307,9 @@ def load_config(path: str | Path) -> FeedConfig:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([FieldProblem("config", f"file {str(p)!r} does not exist")]) from None
+        raise ConfigError(
+            [FieldProblem("config", f"file {str(p)!r} does not exist", "FS-1.2")]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([FieldProblem("config", f"cannot read {str(p)!r}: {exc}")]) from None
     return loads_config(text, source=str(p))
