@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,7 +142,9 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def alternate(sides: Sequence[Callable[[bool], None]], repeat: int, *, warmup: bool = False) -> None:
+def alternate(
+    sides: Sequence[Callable[[bool], None]], repeat: int, *, warmup: bool = False
+) -> None:
     """Run each side ``repeat`` times, alternating ABBA so drift hits every side alike.
 
     A side is called with ``record``: False for the optional warm-up round,
@@ -165,6 +167,25 @@ def paired_best(
     if not ratios:
         return None
     return max(ratios) if higher_is_better else min(ratios)
+
+
+class Contender:
+    """One contender's samples: its rate, its process's rate, its and the server's CPU."""
+
+    def __init__(self) -> None:
+        self.rate: list[float] = []
+        self.proc_rate: list[float] = []
+        self.cpu: list[float] = []
+        self.server_cpu: list[float] = []
+
+    def add(self, amount: float, seconds: float, done: ProcRun, server_cpu: float) -> None:
+        self.rate.append(amount / seconds)
+        self.proc_rate.append(amount / done.seconds)
+        self.cpu.append(done.cpu)
+        self.server_cpu.append(server_cpu)
+
+    def cpu_note(self, name: str) -> str:
+        return f"{name} CPU {median(self.cpu):.2f} s + server {median(self.server_cpu):.2f} s"
 
 
 # -- subprocesses --------------------------------------------------------------
@@ -191,10 +212,21 @@ class ProcRun:
 
     def check(self, what: str) -> ProcRun:
         if self.returncode != 0:
-            raise RuntimeError(
-                f"{what} exited {self.returncode}: {self.stderr.strip()[-2000:] or self.stdout[-500:]}"
-            )
+            detail = self.stderr.strip()[-2000:] or self.stdout[-500:]
+            raise RuntimeError(f"{what} exited {self.returncode}: {detail}")
         return self
+
+
+#: GNU time reports the peak RSS of the process it forks itself. ``wait4``'s own
+#: ``ru_maxrss`` cannot be used directly: Linux carries the parent's high-water
+#: mark over the fork/vfork + exec, so every child of a big orchestrator would
+#: seem at least as big as it.
+GNU_TIME = Path("/usr/bin/time")
+_LAUNCHER = (
+    "import os, subprocess, sys; p = subprocess.Popen(sys.argv[2:]); "
+    "_, s, u = os.wait4(p.pid, 0); open(sys.argv[1], 'w').write(str(u.ru_maxrss)); "
+    "sys.exit(os.waitstatus_to_exitcode(s) & 255)"
+)
 
 
 def run_process(
@@ -204,11 +236,19 @@ def run_process(
     cwd: Path | None = None,
     timeout: float = 1800.0,
 ) -> ProcRun:
-    """Run ``argv`` to completion; peak RSS and CPU come from ``wait4`` for this child only."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``argv`` to completion, measuring wall time, its own peak RSS and CPU."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
+        if GNU_TIME.exists():
+            command = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv]
+        else:
+            command = [sys.executable, "-c", _LAUNCHER, rss.name, *argv]
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv),
+            command,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
@@ -226,28 +266,31 @@ def run_process(
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        reported = rss.read().strip().splitlines()
+        stderr = err.read().decode("utf-8", "replace")
+        if proc.returncode != 0 and stderr.startswith("Command exited with non-zero status"):
+            stderr = stderr.split("\n", 1)[-1]
         return ProcRun(
             seconds=seconds,
-            max_rss=int(usage.ru_maxrss) * 1024,  # Linux reports KiB
-            cpu=usage.ru_utime + usage.ru_stime,
+            max_rss=int(reported[-1]) * 1024 if reported else 0,  # KiB on Linux
+            cpu=usage.ru_utime + usage.ru_stime,  # includes the measured grandchild
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+            stderr=stderr,
         )
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for Python children: ``benchmarks`` importable, after any override.
 
     An existing ``PYTHONPATH`` stays first, so a patched copy of ``feedcore``
-    (``PYTHONPATH=/tmp/patched feedlab bench``) is what every child measures.
+    (``PYTHONPATH=/tmp/patched feedlab bench``) is what every child measures;
+    ``PYTHONSAFEPATH`` keeps ``python -m`` from putting the checkout ahead of it.
     """
     env = dict(os.environ)
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -255,6 +298,7 @@ def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         paths.append(str(ROOT))
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONSAFEPATH"] = "1"  # never the current directory first: it may be the checkout
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     if extra:
         env.update(extra)

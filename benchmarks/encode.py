@@ -3,8 +3,11 @@
 In-process on purpose: these cases measure the encoder, not interpreter start-up.
 Every side gets its input ready-made in its own natural form (feedlab: the
 writer's contact groups; ``csv.writer``: row tuples; ``json.dumps``: row dicts;
-polars: a DataFrame of the columns) and writes the whole file to local disk,
-buffered the way it would be in production. rows/s = rows written / seconds.
+polars: a DataFrame of the columns) and writes the whole file, buffered the way
+it would be in production. The warm-up round writes real files and checks
+that every side's bytes are identical; the timed rounds write to ``/dev/null``
+so that the shared disk's noise is not what is measured (e2e covers the disk).
+rows/s = rows written / seconds.
 
 The ``fused-*`` cases are informative: the writer's full fused path from raw
 JSON Lines (parse, build, encode, spool) against ``json.loads`` + ``csv.writer``
@@ -17,6 +20,7 @@ import csv
 import gc
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,15 +40,17 @@ from benchmarks.core import (
 FORMATS = ("csv", "tsv", "jsonl")
 CONTACTS = 500_000  # x 2 rows (data_feed + one action) = 1M rows
 FUSED_EVENTS = 500_000
-CASES = tuple(
-    [f"encode-{f}-stdlib" for f in FORMATS]
-    + [f"encode-{f}-polars" for f in FORMATS]
-    + [f"fused-{f}-stdlib" for f in FORMATS]
+CASES = (
+    *(f"encode-{f}-{peer}" for f in FORMATS for peer in ("stdlib", "polars")),
+    *(f"fused-{f}-stdlib" for f in FORMATS),
 )
 STDLIB_TARGET = Target("ratio_min", 3.0)
 POLARS_TARGET = Target("ratio_min", 0.5)
 #: Characters buffered before a write, as feedcore.writer's spool does.
 FLUSH_CHARS = 1 << 20
+#: Timed runs write here: every side still encodes to UTF-8 and makes its write
+#: calls, but no side waits for the (shared, noisy) disk, which e2e covers.
+NULL = Path(os.devnull)
 
 
 class NullSink:
@@ -82,14 +88,14 @@ class _Inputs:
         builder = RowBuilder(self.config)
         groups = []
         for record in inputs.event_records(contacts, exit_share=0.0):
-            built = builder.build(Event(record["type"], record["email"], None, record["attributes"]))
+            built = builder.build(
+                Event(record["type"], record["email"], None, record["attributes"])
+            )
             assert built is not None
             groups.append(built)
         self.contacts = groups
         flow = self.config.flow
-        self.rows = [
-            row for c in groups for row in c.rows(self.timestamp, flow.segment, flow.name)
-        ]
+        self.rows = [row for c in groups for row in c.rows(self.timestamp, flow.segment, flow.name)]
         self.columns = self.config.columns
         self._frame: Any = None
 
@@ -117,23 +123,50 @@ class _Inputs:
 
 
 def _feedlab(encoder: Any, contacts: list[Any], path: Path) -> float:
-    """FileEncoder.contact_lines per contact, buffered and flushed like the writer's spool."""
+    """FeedWriter's encoding loop over ready-made contact groups, spooled as the writer does.
+
+    Today's writer: ``FileEncoder.contact_lines`` per contact, text buffered and
+    encoded to UTF-8 per 1 MiB of characters. The writer proposed in
+    docs/performance.md (recognised by ``feedcore.writer.ENCODE_BATCH``):
+    ``encode_contacts`` per batch, each batch encoded to UTF-8 as it is spooled.
+    """
+    batch = _writer_batch()
     start = time.perf_counter()
-    lines = encoder.contact_lines
     with path.open("wb") as fh:
         fh.write(encoder.header().encode("utf-8"))
-        buffer: list[str] = []
-        buffered = 0
-        for contact in contacts:
-            text, _ = lines(contact)
-            buffer.append(text)
-            buffered += len(text)
-            if buffered >= FLUSH_CHARS:
-                fh.write("".join(buffer).encode("utf-8"))
-                buffer.clear()
-                buffered = 0
-        fh.write("".join(buffer).encode("utf-8"))
+        if batch is not None:
+            chunks: list[bytes] = []
+            size = 0
+            for i in range(0, len(contacts), batch):
+                data = encoder.encode_contacts(contacts[i : i + batch])[0].encode("utf-8")
+                chunks.append(data)
+                size += len(data)
+                if size >= FLUSH_CHARS:
+                    fh.write(b"".join(chunks))
+                    chunks.clear()
+                    size = 0
+            fh.write(b"".join(chunks))
+        else:
+            lines = encoder.contact_lines
+            buffer: list[str] = []
+            buffered = 0
+            for contact in contacts:
+                text, _ = lines(contact)
+                buffer.append(text)
+                buffered += len(text)
+                if buffered >= FLUSH_CHARS:
+                    fh.write("".join(buffer).encode("utf-8"))
+                    buffer.clear()
+                    buffered = 0
+            fh.write("".join(buffer).encode("utf-8"))
     return time.perf_counter() - start
+
+
+def _writer_batch() -> int | None:
+    from feedcore import writer
+
+    batch = getattr(writer, "ENCODE_BATCH", None)
+    return None if batch is None else int(batch)
 
 
 def _stdlib_delimited(fmt: str, columns: tuple[str, ...], rows: list[Any], path: Path) -> float:
@@ -191,13 +224,14 @@ def _encode_format(
 
     def run(side: str, fn: Callable[[Path], float]) -> Callable[[bool], None]:
         def go(record: bool) -> None:
-            path = work / f"{side}.{fmt}"
-            seconds = fn(path)
+            if side not in digests:  # the first (warm-up) round writes a real file to compare
+                path = work / f"{side}.{fmt}"
+                fn(path)
+                digests[side] = _digest(path)
+                path.unlink()
+            seconds = fn(NULL)
             if record:
                 rates[side].append(rows / seconds)
-            if side not in digests:
-                digests[side] = _digest(path)
-            path.unlink()
 
         return go
 
@@ -211,7 +245,7 @@ def _encode_format(
             )
     if frame is not None:
         sides.append(run("polars", lambda p: _polars(fmt, frame, p)))
-    alternate(sides, settings.repeats(5), warmup=not settings.quick)
+    alternate(sides, settings.repeats(5), warmup=True)
     gc.unfreeze()
     results = []
     for peer, label, target in (
@@ -239,9 +273,7 @@ def _encode_format(
     return results
 
 
-def _fused(
-    fmt: str, events: Path, rows: int, settings: Settings, work: Path
-) -> CaseResult:
+def _fused(fmt: str, events: Path, rows: int, settings: Settings, work: Path) -> CaseResult:
     from feedcore.config import loads_config
     from feedcore.events import EventReader
     from feedcore.writer import FeedWriter
@@ -299,3 +331,29 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
             for fmt in fused:
                 results.append(_fused(fmt, events, count * 2, settings, work))
     return results
+
+
+def profile(name: str, settings: Settings) -> str | None:
+    """cProfile of feedlab's side of ``name`` at a fifth of its size."""
+    from benchmarks.profiling import profile_call
+
+    fmt = name.split("-")[1]
+    with scratch("encode-profile") as work:
+        if name.startswith("encode-"):
+            data = _Inputs(settings.size(CONTACTS) // 5)
+            encoder = data.encoder(fmt)
+            _, text = profile_call(lambda: _feedlab(encoder, data.contacts, work / "out"))
+            return text
+        from feedcore.config import loads_config
+        from feedcore.events import EventReader
+        from feedcore.writer import FeedWriter
+
+        config = loads_config(inputs.config_toml(fmt))
+        events = inputs.write_events(work / "events.jsonl", settings.size(FUSED_EVENTS) // 5)
+
+        def export() -> None:
+            with events.open("rb") as stream:
+                writer = FeedWriter(config, NullSink(), seed=1, spool_dir=work)
+                writer.export(EventReader(stream), at=inputs.AT)
+
+        return profile_call(export)[1]

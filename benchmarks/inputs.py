@@ -21,19 +21,25 @@ AT_ISO = "2026-11-27T03:00:00Z"
 SEED = 6
 MiB = 1024 * 1024
 
-FIRST = (
+
+def _words(text: str, sep: str = " ") -> tuple[str, ...]:
+    return tuple(text.split(sep))
+
+
+FIRST = _words(
     "Ann Bob Cat Dan Eve Fay Gus Hal Ida Jon Kim Lea Max Ned Oda Pia Quinn Rex Sam Tea Uma "
     "Vic Wes Xia Yan Zoe Amélie Björn Chloé Dagny Émile François Gökhan Hélène Iñigo"
-).split()
-LAST = (
+)
+LAST = _words(
     "Smith Jones Brown Taylor Wilson Davies Evans Thomas Johnson Roberts Walker Wright "
     "Robinson Thompson White Hughes Edwards Green Hall Wood Harris Lewis Martin Müller"
-).split()
-CITIES = (
+)
+CITIES = _words(
     "Paris|London|Berlin|Madrid|Rome|Lisbon|Dublin|Vienna|Prague|Warsaw|Oslo|Helsinki|"
-    "New York|San Francisco|Toronto|Montréal|São Paulo|Buenos Aires|Tokyo|Seoul|Sydney"
-).split("|")
-COUNTRIES = "FR GB DE ES IT PT IE AT CZ PL NO FI US CA BR AR JP KR AU".split()
+    "New York|San Francisco|Toronto|Montréal|São Paulo|Buenos Aires|Tokyo|Seoul|Sydney",
+    "|",
+)
+COUNTRIES = _words("FR GB DE ES IT PT IE AT CZ PL NO FI US CA BR AR JP KR AU")
 PLANS = ("free", "pro", "enterprise")
 #: Legal but hostile values (FS-3.4): each needs quoting in CSV or TSV.
 HOSTILE = (
@@ -68,7 +74,9 @@ def contact(rng: random.Random, index: int) -> tuple[str, dict[str, Any]]:
     return f"user{index}@example.com", attributes
 
 
-def event_records(count: int, seed: int = SEED, exit_share: float = 0.1) -> Iterator[dict[str, Any]]:
+def event_records(
+    count: int, seed: int = SEED, exit_share: float = 0.1
+) -> Iterator[dict[str, Any]]:
     """FS-7 event objects: mostly ``enter``, ``exit_share`` of ``exit``, no variants."""
     rng = random.Random(seed)
     for index in range(count):

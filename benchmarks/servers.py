@@ -9,7 +9,6 @@ one JSON line saying how to reach it, and serves until its stdin closes.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchmarks.core import ProcRun, run_process
 
 BUCKET = "bench-feeds"
 
@@ -36,13 +37,21 @@ class Server:
         times = psutil.Process(self.proc.pid).cpu_times()
         return float(times.user + times.system)
 
+    def run(self, argv: list[str], env: dict[str, str], what: str) -> tuple[ProcRun, float]:
+        """Run one client process; returns it and the server CPU it caused."""
+        before = self.cpu()
+        done = run_process(argv, env=env).check(what)
+        return done, self.cpu() - before
+
     @property
     def root(self) -> Path:
         return Path(self.info["root"])
 
-    def aws_env(self, home: Path) -> dict[str, str]:
-        """The server's ``.env()`` and nothing of the developer's own AWS setup."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    def client_env(self, base: dict[str, str], home: Path) -> dict[str, str]:
+        """``base`` plus the server's ``.env()``, without the developer's own AWS setup."""
+        env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+        if "env" not in self.info:
+            return env
         empty = home / "aws-empty-config"
         empty.write_text("")
         env.update(self.info["env"])

@@ -10,6 +10,7 @@ also has each process's wall time, peak RSS and CPU (``wait4``).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import inputs
+from benchmarks.profiling import ENV, profile_call
 
 
 def _s3_sink(p: dict[str, Any]) -> Any:
@@ -71,9 +73,7 @@ def _events(batch: list[dict[str, Any]]) -> list[Any]:
     return [Event(r["type"], r["email"], None, r["attributes"]) for r in batch]
 
 
-def small_exports(
-    sink: Any, count: int, workers: int, fmt: str, host: str, target: str
-) -> int:
+def small_exports(sink: Any, count: int, workers: int, fmt: str, host: str, target: str) -> int:
     """``count`` FeedWriter exports of a few rows each; returns the files delivered."""
     from feedcore.config import loads_config
     from feedcore.writer import FeedWriter
@@ -150,7 +150,17 @@ def rss_export(p: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "rows": result.rows}
 
 
+def cli(p: dict[str, Any]) -> dict[str, Any]:
+    """``feedlab ARGS...`` in this process (so it can be profiled)."""
+    from feedcore.cli import main
+
+    start = time.perf_counter()
+    code = main(p["argv"])
+    return {"seconds": time.perf_counter() - start, "exit": code}
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "cli": cli,
     "sink-put": sink_put,
     "boto3-upload": boto3_upload,
     "sink-exports": sink_exports,
@@ -159,5 +169,13 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def main(task: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Run ``task``; with ``FEEDLAB_BENCH_PROFILE=1`` also profile it (all threads)."""
+    if os.environ.get(ENV) != "1":
+        return TASKS[task](params)
+    result, profile = profile_call(lambda: TASKS[task](params))
+    return {**result, "profile": profile}
+
+
 if __name__ == "__main__":
-    print(json.dumps(TASKS[sys.argv[1]](json.loads(sys.argv[2]))), flush=True)
+    print(json.dumps(main(sys.argv[1], json.loads(sys.argv[2]))), flush=True)

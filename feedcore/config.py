@@ -8,6 +8,7 @@ field, the value and the fix (FS-1.1).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -278,13 +279,19 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     return problems
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _dotted(loc: list[str]) -> str:
+    """``flow.variants[0].name``; a key that is not plain (an unknown key with spaces,
+    dots or control characters) is quoted, so an error line always names one field."""
     out = ""
     for part in loc:
         if part.isdigit():
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
+            continue
+        shown = part if _PLAIN_KEY.fullmatch(part) else repr(part)
+        out += f".{shown}" if out else shown
     return out
 
 

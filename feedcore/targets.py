@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from feedcore.config import FeedConfig
 from feedcore.errors import FeedError
@@ -43,6 +44,28 @@ class TargetOptions:
 def local_root(base: Path, config: FeedConfig) -> Path:
     """``DIR/{bucket or hostname}``: where a folder preview of the target lives (FS-8)."""
     return base / config.feed.hostname
+
+
+def _public_endpoint(url: str) -> str:
+    """An endpoint URL without any ``user:password@`` part (it goes into a batch key and logs)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "unparsable-endpoint"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "") + parts.path
+
+
+def target_location(config: FeedConfig, options: TargetOptions) -> str:
+    """Where a publish delivers, as one line without credentials (part of the batch key)."""
+    feed = config.feed
+    if options.to_dir is not None:
+        return f"file://{local_root(options.to_dir, config).resolve()}"
+    if feed.target == "s3":
+        endpoint = _public_endpoint(options.endpoint_url) if options.endpoint_url else "aws"
+        return f"s3://{feed.host} via {endpoint}"
+    where = f"sftp://{options.user or ''}@{feed.hostname}:{feed.port or 22}"
+    return where + (f" via {options.connect}" if options.connect else "")
 
 
 def open_sink(

@@ -9,6 +9,12 @@ exactly the same bytes under exactly the same name. Spooling keeps memory flat
 multipart upload from the known size, and makes every retry byte-identical.
 Nothing reaches the sink until every event has been read, so a bad line under
 ``--strict`` stops the run before anything is written.
+
+Every sink call goes through the writer's :class:`~feedcore.retry.RetryPolicy`;
+each failed attempt and the outcome are reported as ``SinkEvent("retry", key,
+detail)`` through the sink's listeners and logged on ``feedcore.writer``.
+A :class:`DeliveryObserver` (the CLI's batch journal) hears when delivery is
+about to start, after each file, and when the batch is complete.
 """
 
 from __future__ import annotations
@@ -16,27 +22,30 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import random
 import secrets
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, TypeVar
 
 from feedcore import naming
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
 from feedcore.encoders import FileEncoder
+from feedcore.errors import SinkError, TransientSinkError
 from feedcore.events import Event, EventReader
 from feedcore.fastpath import ChunkRunner, build_runner
 from feedcore.naming import Operation
 from feedcore.retry import RetryPolicy
 from feedcore.rows import RowBuilder
-from feedcore.sinks.base import Payload, Sink
+from feedcore.sinks.base import Payload, Sink, emit
 
 log = logging.getLogger("feedcore.writer")
 
@@ -45,6 +54,21 @@ FLUSH_CHARS = 1 << 20
 PROGRESS_EVERY = 5000
 #: Lines per chunk of the fused fast path (bounded memory, cheap progress reports).
 FAST_CHUNK = 20_000
+
+#: **Test hook**, read only when set: ``data`` kills this process with SIGKILL right
+#: after the first data file is stored and before its control file is written, so
+#: tests can prove that a rerun finishes a crashed batch without duplicating it.
+#: Never set it in production.
+CRASH_ENV = "FEEDLAB_TEST_CRASH_AFTER"
+
+T = TypeVar("T")
+
+
+def _test_crash_point(point: str) -> None:
+    """The :data:`CRASH_ENV` test hook (a no-op unless the variable names ``point``)."""
+    if os.environ.get(CRASH_ENV) == point:
+        log.critical("%s=%s: killing this process (test hook)", CRASH_ENV, point)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,20 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+class DeliveryObserver(Protocol):
+    """Hears a batch's delivery (the CLI's batch journal implements it).
+
+    ``planned`` runs once every file's name is fixed and before the first byte
+    is sent; ``delivered`` after each control file; ``finished`` when all are.
+    """
+
+    def planned(self, names: BatchNames, data_keys: list[str]) -> None: ...
+
+    def delivered(self, file: DeliveredFile) -> None: ...
+
+    def finished(self, result: BatchResult) -> None: ...
+
+
 class BatchNames:
     """Names fixed when a batch starts, so every retry reuses them (FS-6.3).
 
@@ -100,12 +138,36 @@ class BatchNames:
     drawn once from the OS CSPRNG and remembered for the life of the batch.
     """
 
-    def __init__(self, config: FeedConfig, at: datetime, seed: int | str | None) -> None:
+    def __init__(
+        self,
+        config: FeedConfig,
+        at: datetime,
+        seed: int | str | None,
+        drawn: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.at = naming.as_utc(at).replace(microsecond=0)
         self.seed = seed
         self._drawn: dict[tuple[str, int], str] = {}
         self.folder = naming.folder(config.feed.path, self.at)
+        for slot, part in (drawn or {}).items():
+            self._drawn[self._parse_slot(slot, part)] = part
+
+    @staticmethod
+    def _parse_slot(slot: str, part: str) -> tuple[str, int]:
+        operation, _, index = slot.partition("/")
+        if operation not in naming.OPERATIONS or not index.isdigit():
+            raise ValueError(f"random part slot {slot!r} is not 'add/N' or 'remove/N'")
+        if len(part) != 8 or any(c not in "0123456789abcdef" for c in part):
+            raise ValueError(f"random part {part!r} is not 8 lowercase hex characters (FS-4.1)")
+        return operation, int(index)
+
+    def drawn(self) -> dict[str, str]:
+        """Every random part used so far, as ``{"add/0": "0a1b2c3d"}`` (for the batch journal).
+
+        Passing it back as ``drawn`` recreates the same names without the seed.
+        """
+        return {f"{op}/{index}": part for (op, index), part in sorted(self._drawn.items())}
 
     def random_part(self, operation: Operation, index: int) -> str:
         slot = (operation, index)
@@ -245,16 +307,30 @@ class FeedWriter:
     def names(self, at: datetime | None = None) -> BatchNames:
         return BatchNames(self.config, at or datetime.now(UTC), self.seed)
 
-    def export(self, events: Iterable[Event], *, at: datetime | None = None) -> BatchResult:
-        """Encode every event, then deliver each data file and, after it, its control file."""
-        names = self.names(at)
+    def export(
+        self,
+        events: Iterable[Event],
+        *,
+        at: datetime | None = None,
+        names: BatchNames | None = None,
+        observer: DeliveryObserver | None = None,
+    ) -> BatchResult:
+        """Encode every event, then deliver each data file and, after it, its control file.
+
+        ``names`` resumes a batch whose export time and random parts are already
+        fixed (the batch journal); otherwise they are made from ``at`` and the seed.
+        """
+        if names is None:
+            names = self.names(at)
         result = BatchResult(at=names.at)
         workdir = Path(tempfile.mkdtemp(prefix="feedlab-spool-", dir=self.spool_dir))
         try:
             spooled = self._encode(events, names, workdir, result)
-            self._deliver(spooled, names, result)
+            self._deliver(spooled, names, result, observer)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+        if observer is not None:
+            observer.finished(result)
         return result
 
     async def export_async(
@@ -387,17 +463,23 @@ class FeedWriter:
         spooled: list[tuple[Operation, list[_SpoolFile]]],
         names: BatchNames,
         result: BatchResult,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         total = sum(len(files) for _, files in spooled)
-        done = 0
-        for operation, files in spooled:
-            for index, spool in enumerate(files):
-                data_key = names.data_key(operation, index)
-                delivered = self._deliver_one(operation, data_key, spool, names)
-                result.files.append(delivered)
-                done += 1
-                if self.progress is not None:
-                    self.progress(Progress("deliver", result.events, 0, done, total))
+        plan = [
+            (operation, names.data_key(operation, index), spool)
+            for operation, files in spooled
+            for index, spool in enumerate(files)
+        ]
+        if observer is not None:
+            observer.planned(names, [data_key for _, data_key, _ in plan])
+        for done, (operation, data_key, spool) in enumerate(plan, start=1):
+            delivered = self._deliver_one(operation, data_key, spool, names)
+            result.files.append(delivered)
+            if observer is not None:
+                observer.delivered(delivered)
+            if self.progress is not None:
+                self.progress(Progress("deliver", result.events, 0, done, total))
 
     def _deliver_one(
         self, operation: Operation, data_key: str, spool: _SpoolFile, names: BatchNames
@@ -413,14 +495,38 @@ class FeedWriter:
         else:
             payload = Payload.from_file(spool.path)
             self._call(lambda: self.sink.put(data_key, payload), data_key)
+            _test_crash_point("data")
         self._call(lambda: self.sink.put(control_key, control, exclusive=True), control_key)
         url = naming.file_url(self.config.feed.target, self.config.feed.host, data_key)
         return DeliveredFile(
             operation, data_key, control_key, url, facts.rows, facts.size, facts.sha256
         )
 
-    def _call(self, fn: Callable[[], object], key: str) -> object:
-        def on_retry(attempt: int, exc: Exception, wait: float) -> None:
-            log.warning("retry %d for %s in %.2fs: %s", attempt, key, wait, exc)
+    def _call(self, fn: Callable[[], T], key: str) -> T:
+        """One sink call under the retry policy; every failed attempt and the outcome reported."""
+        limit = self.retry.attempts
+        attempts = 0
 
-        return self.retry.run(fn, on_retry)
+        def attempt() -> T:
+            nonlocal attempts
+            attempts += 1
+            return fn()
+
+        def on_retry(number: int, exc: TransientSinkError, wait: float) -> None:
+            detail = f"attempt {number}/{limit} failed: {exc}; retrying in {wait:.2f}s"
+            log.warning("retry %s: %s", key, detail)
+            emit(self.sink, "retry", key, detail)
+
+        try:
+            value = self.retry.run(attempt, on_retry)
+        except SinkError as exc:
+            if attempts > 1 or isinstance(exc, TransientSinkError):
+                detail = f"failed after {attempts}/{limit} attempt(s): {exc}"
+                log.error("retry %s: %s", key, detail)
+                emit(self.sink, "retry", key, detail)
+            raise
+        if attempts > 1:
+            detail = f"succeeded on attempt {attempts}/{limit}"
+            log.info("retry %s: %s", key, detail)
+            emit(self.sink, "retry", key, detail)
+        return value

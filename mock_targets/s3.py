@@ -7,7 +7,10 @@ exercised for real.
 
 Every write is reported through :class:`~mock_targets.reports.Reporter` as it
 happens, by wrapping moto's WSGI app: the wrapper sees each request after moto
-has handled it and so knows the HTTP status it answered with.
+has handled it and so knows the HTTP status it answered with. The same wrapper
+is the fault-injection seam: :attr:`MockS3Server.faults` (an
+:class:`~mock_targets.faults.S3Faults`) sees each request before moto does and
+may answer it with an S3 error instead (see :mod:`mock_targets.faults`).
 
 moto keeps its state in process-global backends. To keep two servers in one
 process (a test session and a TUI, say) from seeing each other's buckets in
@@ -30,6 +33,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
+from mock_targets.faults import S3Error, S3Faults, S3Request
 from mock_targets.reports import Operation, Reporter, Subscriber
 
 __all__ = ["FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY", "MockS3Server"]
@@ -116,6 +120,39 @@ class _Request:
             return "delete" if self.only_plain_params() else None
         return None
 
+    def operation(self) -> str:
+        """The S3 API operation name, as fault hooks match it."""
+        m, q = self.method, self.query
+        if not self.key:
+            if m == "GET" and "uploads" in q:
+                return "ListMultipartUploads"
+            if m == "GET":
+                return "ListObjectsV2"
+            return "Other"
+        if m == "PUT":
+            if "partNumber" in q and "uploadId" in q:
+                return "UploadPart"
+            return "PutObject" if self.only_plain_params() else "Other"
+        if m == "POST":
+            if "uploads" in q:
+                return "CreateMultipartUpload"
+            if "uploadId" in q:
+                return "CompleteMultipartUpload"
+            return "Other"
+        if m == "DELETE":
+            return "AbortMultipartUpload" if "uploadId" in q else "DeleteObject"
+        if m == "HEAD":
+            return "HeadObject"
+        if m == "GET":
+            return "GetObject" if self.only_plain_params() else "Other"
+        return "Other"
+
+    def part_number(self) -> int | None:
+        try:
+            return int(self.query["partNumber"][0])
+        except (KeyError, IndexError, ValueError):
+            return None
+
 
 def _deleted_keys(body: bytes) -> list[str]:
     """Keys named in a DeleteObjects request body (namespace-agnostic)."""
@@ -139,16 +176,31 @@ class _ReportingApp:
         reporter: Reporter,
         account_id: str,
         object_size: Callable[[str, str], int | None],
+        faults: Callable[[], S3Faults | None] = lambda: None,
     ) -> None:
         self._inner = inner
         self._reporter = reporter
         self._account_id = account_id
         self._object_size = object_size
+        self._faults = faults
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self._account_id
         request = _Request(environ)
         op = request.classify()
+        faults = self._faults()
+        if faults is not None and request.bucket and not request.bucket.startswith("moto-api"):
+            error = faults.before(
+                S3Request(
+                    request.operation(),
+                    request.bucket,
+                    request.key,
+                    request.part_number(),
+                    request.size,
+                )
+            )
+            if error is not None:
+                return self._fail(environ, start_response, request, op, error)
         deleted: list[str] = []
         if op == "delete-objects":
             # The batch body names the keys; buffer it (small XML) and hand moto a copy.
@@ -178,6 +230,26 @@ class _ReportingApp:
             self._report(op, request, status[-1] if status else None, deleted)
         return result
 
+    def _fail(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        request: _Request,
+        op: str | None,
+        error: S3Error,
+    ) -> Iterable[bytes]:
+        """Answer with an injected S3 error; moto never sees the request."""
+        _drain(environ)
+        body = error.body(f"/{request.bucket}/{request.key}", secrets.token_hex(8).upper())
+        reason = {400: "Bad Request", 500: "Internal Server Error", 503: "Slow Down"}
+        start_response(
+            f"{error.status} {reason.get(error.status, 'Error')}",
+            [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+        )
+        if op is not None:
+            self._report(op, request, error.status, [])
+        return [body]
+
     def _report(self, op: str, request: _Request, status: int | None, deleted: list[str]) -> None:
         ok = status is not None and 200 <= status < 300
         if op == "delete-objects":
@@ -195,6 +267,29 @@ class _ReportingApp:
         self._reporter.report(
             Operation(server="s3", op=op, key=key, size=size, bucket=bucket, status=status)
         )
+
+
+def _drain(environ: dict[str, Any], chunk: int = 1 << 20) -> None:
+    """Read a request body we answer without moto, so the kept-alive connection stays in sync."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    try:
+        if length > 0:
+            while length > 0:
+                data = stream.read(min(chunk, length))
+                if not data:
+                    break
+                length -= len(data)
+        elif environ.get("wsgi.input_terminated"):
+            while stream.read(chunk):
+                pass
+    except Exception:  # a client that went away: nothing left to keep in sync
+        pass
 
 
 def _quiet_log(type_: str, message: str, *args: Any) -> None:
@@ -248,6 +343,8 @@ class MockS3Server:
         self.access_key_id = FAKE_ACCESS_KEY_ID
         self.secret_access_key = FAKE_SECRET_ACCESS_KEY
         self.reporter = Reporter()
+        #: Fault-injection hook (:mod:`mock_targets.faults`); may be set or changed any time.
+        self.faults: S3Faults | None = None
         # A private moto account (12 digits, never the default 123456789012).
         self.account_id = f"9{secrets.randbelow(10**11):011d}"
         self._server: Any = None
@@ -276,6 +373,7 @@ class MockS3Server:
                 self.reporter,
                 self._moto_account(),
                 self._object_size,
+                lambda: self.faults,
             )
             listener = self._listen()
             try:

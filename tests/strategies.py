@@ -11,6 +11,9 @@
   sometimes with surrounding spaces or upper case, variants from the config or
   None, attributes with hostile text.
 * :func:`export_times`, :func:`seeds`.
+* :func:`mutated_config_dicts`, :data:`config_toml_documents`,
+  :data:`raw_config_text` — fuzzed configs for ``feedlab validate``: the valid
+  layout with values, types and keys mutated, and raw text, TOML or not.
 """
 
 from __future__ import annotations
@@ -381,4 +384,121 @@ export_times = st.datetimes(
 seeds = st.one_of(
     st.integers(min_value=0, max_value=2**64),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", max_size=12),
+)
+
+
+# ------------------------------------------------------------- fuzzed configs (FS-1)
+
+#: Any TOML scalar, the hostile and the out-of-range included (NaN, inf, huge ints, dates).
+toml_scalars = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(),
+    hostile_text(max_size=20),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(timezones=st.none() | st.just(UTC)),
+    st.sampled_from(["", "s3", "sftp", "ftp", "CSV", "jsonl", "acme", "s3://acme", "a/"]),
+)
+
+#: TOML values: scalars, arrays and tables nested a little.
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+#: Keys a typo or an attacker might use, valid-looking and not.
+toml_keys = st.one_of(
+    st.sampled_from(
+        ["client", "flow", "feed", "id", "name", "host", "path", "format", "target", "actions"]
+    ),
+    st.text(max_size=12),
+)
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path of a nested dict/list document (list items by index)."""
+    out: list[tuple[Any, ...]] = []
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for key, value in items:
+        path = (*prefix, key)
+        out.append(path)
+        if isinstance(value, dict | list):
+            out.extend(_paths(value, path))
+    return out
+
+
+@st.composite
+def mutated_config_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid FS-1.2 config with 1-4 mutations: a value replaced by one of another type
+    or range, a key deleted, an unknown key added, or a section replaced wholesale."""
+    import copy
+
+    data = copy.deepcopy(draw(config_dicts(extensions=True)))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        paths = _paths(data)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        *parents, last = path
+        container: Any = data
+        for part in parents:
+            container = container[part]
+        action = draw(st.sampled_from(["replace", "delete", "add", "retype"]))
+        if action == "replace":
+            container[last] = draw(toml_values)
+        elif action == "delete":
+            del container[last]
+        elif action == "add" and isinstance(container, dict):
+            container[draw(toml_keys)] = draw(toml_values)
+        elif action == "retype":
+            value = container[last]
+            container[last] = [value] if not isinstance(value, list) else {"x": value}
+    return data
+
+
+def _toml_or_none(data: dict[str, Any]) -> str | None:
+    import tomli_w
+
+    try:
+        return tomli_w.dumps(data)
+    except (TypeError, ValueError):
+        return None
+
+
+#: TOML documents shaped like a feed config but mutated (see :func:`mutated_config_dicts`).
+config_toml_documents = (
+    mutated_config_dicts().map(_toml_or_none).filter(lambda text: text is not None).map(str)
+)
+
+_TOML_FRAGMENTS = (
+    "client = ",
+    '"acme"',
+    "\n",
+    "[flow]",
+    "[[flow.variants]]",
+    "[feed]",
+    "id = ",
+    "1234",
+    "= =",
+    "[",
+    "]]",
+    '"""',
+    "'''",
+    "\\u0000",
+    "nan",
+    "inf",
+    "1979-05-27T07:32:00Z",
+    "{ a = 1 }",
+    "# comment",
+    "\ufeff",
+)
+
+#: Raw text, TOML or not: random characters and shuffled TOML fragments.
+raw_config_text = st.one_of(
+    st.text(max_size=200),
+    hostile_text(max_size=40),
+    st.lists(st.sampled_from(_TOML_FRAGMENTS) | hostile_text(max_size=3), max_size=30).map("".join),
 )

@@ -66,14 +66,12 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
     UserAction(
         "files", "f2", "focus_files", "Files", "Focus the tree of delivered files", priority=True
     ),
-    UserAction(
-        "form", "f3", "focus_form", "Form", "Focus the feed form", footer=False, priority=True
-    ),
+    UserAction("form", "f3", "focus_form", "Edit", "Focus the feed form", priority=True),
     UserAction(
         "toggle-form",
         "f9",
         "toggle_form",
-        "Form ◂▸",
+        "Hide form",
         "Hide or show the feed form (wider preview)",
         priority=True,
     ),
@@ -82,7 +80,7 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
         "f10",
         "zoom",
         "Zoom",
-        "Maximize the preview (or the focused tree/log); again to restore",
+        "Maximize the preview (the log when it has focus); again to restore",
         priority=True,
     ),
     UserAction("save", "ctrl+s", "save", "Save", "Save the config as TOML", priority=True),

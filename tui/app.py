@@ -8,6 +8,7 @@ workflow lives.
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from textual.app import App
@@ -20,6 +21,11 @@ from tui.screens.main import MainScreen
 from tui.services.document import ConfigDocument
 from tui.services.simulation import SimSettings
 from tui.services.targets import MockTargets
+
+#: GIL switch interval while the app runs. Exports, the mock servers and their
+#: clients run on threads; a shorter interval hands the GIL back to the UI thread
+#: sooner, which keeps frames regular during a large export (benchmarks/tui_frames.py).
+UI_SWITCH_INTERVAL = 0.001
 
 
 class FeedlabApp(App[int]):
@@ -41,6 +47,7 @@ class FeedlabApp(App[int]):
         self.document = ConfigDocument.open(path) if path is not None else ConfigDocument()
         self.settings = settings or SimSettings()
         self.targets = MockTargets()
+        self._switch_interval = sys.getswitchinterval()
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.document, self.settings, self.targets)
@@ -51,8 +58,12 @@ class FeedlabApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
+    def on_mount(self) -> None:
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
+
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.targets.stop)
+        sys.setswitchinterval(self._switch_interval)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -17,6 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from feedcore import logsafety
 from feedcore.errors import ConfigError, FeedError
 
 #: Command modules, in the order ``--help`` lists them.
@@ -57,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Secrets never reach a log line, and -vv shows feedlab's steps, not every HTTP request.
+    logsafety.install()
+    logsafety.quiet_libraries()
     if args.command is None:
         if "tui" in args.available:
             args = parser.parse_args(["tui", *(argv or [])])

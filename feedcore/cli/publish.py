@@ -1,20 +1,51 @@
-"""``feedlab publish``: the production path — events in, files delivered (FS-8)."""
+"""``feedlab publish``: the production path — events in, files delivered (FS-8).
+
+A plain rerun of the same publish is idempotent thanks to the batch journal
+(:mod:`feedcore.journal`): see ``feedlab publish --help``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from feedcore.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedcore.config import FeedConfig
+from feedcore.errors import FeedError
 from feedcore.events import EventReader, open_events
+from feedcore.journal import (
+    STATE_ENV,
+    BatchJournal,
+    BatchRecord,
+    JournalObserver,
+    batch_key,
+    hash_stream,
+)
 from feedcore.sinks.base import SinkEvent
-from feedcore.targets import TargetOptions, open_sink
-from feedcore.writer import BatchResult, FeedWriter
+from feedcore.targets import TargetOptions, open_sink, target_location
+from feedcore.writer import BatchNames, BatchResult, FeedWriter
 
 log = logging.getLogger("feedcore.cli")
+
+JOURNAL_HELP = f"""\
+batch journal (FS-6.3): a plain rerun of the same publish is idempotent.
+  The batch key is the SHA-256 of the canonical config, the events file's bytes
+  and the target location (plus --at/--seed when given). Before the first byte
+  is sent, publish records the export time and the random name parts under the
+  key; after each file, the file; at the end, that the batch is complete.
+  Rerunning the same command after a failure or a crash reuses the export time
+  and random parts (identical names and bytes) and sends only what is missing;
+  rerunning it after success prints the files already delivered and writes
+  nothing. --new-batch exports the same events again as a new batch.
+  State folder: --state-dir, else ${STATE_ENV}, else
+  $XDG_STATE_HOME/feedlab/batches, else ~/.local/state/feedlab/batches.
+"""
 
 
 def register(sub: Any) -> None:
@@ -27,6 +58,8 @@ def register(sub: Any) -> None:
             "S3 bucket (AWS credential chain, optional --endpoint-url) or SFTP server "
             "(--known-hosts, --user, --key or FEEDLAB_SFTP_PASSWORD)."
         ),
+        epilog=JOURNAL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_arg(parser)
     parser.add_argument("--events", required=True, metavar="FILE", help="JSON Lines; - = stdin")
@@ -36,6 +69,24 @@ def register(sub: Any) -> None:
         "--strict", action="store_true", help="stop at the first bad line, writing nothing"
     )
     add_target_args(parser)
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"batch journal folder (default: ${STATE_ENV}, else "
+        "$XDG_STATE_HOME/feedlab/batches, else ~/.local/state/feedlab/batches)",
+    )
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="neither consult nor record the batch journal (a rerun then reuses names "
+        "only with the same --seed and --at)",
+    )
+    parser.add_argument(
+        "--new-batch",
+        action="store_true",
+        help="export as a new batch even if the journal holds this one (new names)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -64,6 +115,8 @@ def target_options(args: argparse.Namespace) -> TargetOptions:
 
 
 def _log_step(event: SinkEvent) -> None:
+    if event.action == "retry":
+        return  # the writer logs each attempt itself (feedcore.writer)
     size = f" ({event.size:,} bytes)" if event.size is not None else ""
     detail = f" {event.detail}" if event.detail else ""
     log.info("%s %s%s%s", event.action, event.key, size, detail)
@@ -83,19 +136,126 @@ def print_summary(result: BatchResult, out: Any = None) -> None:
         print(f"feedlab: warning: {message} ({count:,}x) [FS-2.5]", file=sys.stderr)
 
 
+def _spool_stdin(stack: contextlib.ExitStack) -> Path:
+    """Copy standard input to a private temporary file, so it can be fingerprinted and read."""
+    handle = stack.enter_context(tempfile.NamedTemporaryFile(prefix="feedlab-events-"))  # noqa: SIM115
+    shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+    handle.flush()
+    return Path(handle.name)
+
+
+def _fingerprint(path: Path) -> bytes:
+    with open_events(path) as stream:
+        return hash_stream(stream)
+
+
+def print_already_delivered(record: BatchRecord, journal: BatchJournal, out: Any = None) -> None:
+    out = out or sys.stdout
+    print(
+        f"already delivered: batch {record.key[:12]} (same config, events and target) was "
+        f"completed at {record.updated}; nothing written. Pass --new-batch to export "
+        "these events again as a new batch.",
+        file=out,
+    )
+    for f in record.files:
+        print(f"{f.get('operation', '?'):<6} {f.get('rows', 0):>9,} rows  {f.get('url')}", file=out)
+    log.info("batch journal: %s", journal.path(record.key))
+
+
+class _Batch:
+    """The names to deliver under and, with the journal, who records the delivery."""
+
+    def __init__(
+        self,
+        names: BatchNames,
+        journal: BatchJournal | None = None,
+        record: BatchRecord | None = None,
+    ) -> None:
+        self.names = names
+        self.journal = journal
+        self.record = record
+        self.observer = JournalObserver(journal, record) if journal and record else None
+
+    def recorded(self) -> bool:
+        return (
+            self.journal is not None
+            and self.record is not None
+            and (self.journal.path(self.record.key).exists())
+        )
+
+
+def _open_batch(
+    args: argparse.Namespace,
+    config: FeedConfig,
+    options: TargetOptions,
+    events: Path,
+    stack: contextlib.ExitStack,
+) -> _Batch | None:
+    """The batch to export, or None when the journal says it was already delivered."""
+    if args.no_journal:
+        return _Batch(BatchNames(config, parse_at(args.at), parse_seed(args.seed)))
+    at = parse_at(args.at)  # a bad --at fails before the journal is touched
+    location = target_location(config, options)
+    key = batch_key(config, _fingerprint(events), location, at=args.at, seed=args.seed)
+    journal = BatchJournal(args.state_dir)
+    stack.enter_context(journal.lock(key))
+    record = None if args.new_batch else journal.load(key)
+    if record is not None and record.complete:
+        print_already_delivered(record, journal)
+        return None
+    if record is not None:
+        log.info(
+            "resuming batch %s from %s (%d file(s) already delivered)",
+            key[:12],
+            journal.path(key),
+            len(record.files),
+        )
+        try:
+            names = record.names(config)
+        except ValueError as exc:
+            raise FeedError(
+                f"batch journal {journal.path(key)} is unusable ({exc}); pass --new-batch"
+            ) from None
+        return _Batch(names, journal, record)
+    seed = parse_seed(args.seed)
+    record = BatchRecord(key=key, at=at.isoformat(), seed=seed, target=location)
+    log.info("new batch %s, journal %s", key[:12], journal.path(key))
+    return _Batch(BatchNames(config, at, seed), journal, record)
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    at = parse_at(args.at)
-    sink = open_sink(config, target_options(args), listeners=[_log_step])
-    variants = {v.name for v in config.flow.variants}
-    try:
-        with open_events(args.events) as stream:
-            reader = EventReader(
-                stream, variants=variants, strict=args.strict, source=str(args.events)
+    options = target_options(args)
+    with contextlib.ExitStack() as stack:
+        events = Path(args.events)
+        if str(args.events) == "-" and not args.no_journal:
+            events = _spool_stdin(stack)
+        batch = _open_batch(args, config, options, events, stack)
+        if batch is None:
+            return 0
+        sink = open_sink(config, options, listeners=[_log_step])
+        variants = {v.name for v in config.flow.variants}
+        try:
+            with open_events(events) as stream:
+                reader = EventReader(
+                    stream, variants=variants, strict=args.strict, source=str(args.events)
+                )
+                writer = FeedWriter(config, sink, seed=batch.names.seed)
+                log.debug("delivering to %s with %r", sink.label, writer.retry)
+                result = writer.export(reader, names=batch.names, observer=batch.observer)
+        except FeedError as exc:
+            if not batch.recorded():
+                raise
+            print(f"feedlab: {exc}", file=sys.stderr)
+            assert batch.record is not None
+            print(
+                f"feedlab: batch {batch.record.key[:12]} is incomplete: rerun the same command "
+                "to finish it (same names and bytes; nothing is duplicated) [FS-6.3]",
+                file=sys.stderr,
             )
-            result = FeedWriter(config, sink, seed=parse_seed(args.seed)).export(reader, at=at)
-    finally:
-        sink.close()
+            return 1
+        finally:
+            sink.close()
     for problem in reader.problems:
         print(f"feedlab: {args.events}: {problem} (skipped)", file=sys.stderr)
     print_summary(result)

@@ -62,7 +62,9 @@ class ObjectInfo:
 class SinkEvent:
     """A protocol step a sink took, for activity logs and `-v` (never carries secrets)."""
 
-    action: str  # e.g. "put", "multipart-part", "rename", "retry", "skip-existing"
+    #: e.g. "put", "multipart-part", "rename", "skip-existing"; the writer adds
+    #: "retry" (each failed attempt, and the outcome after a retry).
+    action: str
     key: str
     detail: str = ""
     size: int | None = None
@@ -108,3 +110,14 @@ class Listeners:
         event = SinkEvent(action, key, detail, size)
         for cb in self.callbacks:
             cb(event)
+
+
+def emit(sink: object, action: str, key: str, detail: str = "", size: int | None = None) -> None:
+    """Report a step through ``sink``'s listeners, if it has any (the writer's retries).
+
+    Every sink in feedcore keeps its :class:`Listeners` as ``sink.listeners``;
+    a sink without them (a test double, a benchmark's null sink) is skipped.
+    """
+    listeners = getattr(sink, "listeners", None)
+    if isinstance(listeners, Listeners):
+        listeners.emit(action, key, detail, size)

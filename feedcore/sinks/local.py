@@ -31,7 +31,7 @@ class LocalSink:
     def __init__(self, root: str | Path, listeners: list[SinkListener] | None = None) -> None:
         self.root = Path(root)
         self.label = f"file://{self.root.resolve()}"
-        self._listeners = Listeners(list(listeners or []))
+        self.listeners = Listeners(list(listeners or []))
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*safe_key(key).parts)
@@ -42,11 +42,11 @@ class LocalSink:
             final.parent.mkdir(parents=True, exist_ok=True)
             if exclusive and final.exists():
                 if final.read_bytes() == payload.read_all():
-                    self._listeners.emit("skip-existing", key, size=payload.size)
+                    self.listeners.emit("skip-existing", key, size=payload.size)
                     return
                 raise AlreadyExistsError(f"{key} already exists with other content (write-once)")
             tmp = final.with_name(partial_name(final.name))
-            self._listeners.emit("write-partial", key, size=payload.size)
+            self.listeners.emit("write-partial", key, size=payload.size)
             try:
                 if payload.path is not None:
                     shutil.copyfile(payload.path, tmp)
@@ -66,7 +66,7 @@ class LocalSink:
             raise AlreadyExistsError(f"{key} already exists (write-once)") from None
         except OSError as exc:
             raise SinkError(f"cannot write {final}: {exc.strerror or exc}") from exc
-        self._listeners.emit("rename", key, size=payload.size)
+        self.listeners.emit("rename", key, size=payload.size)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

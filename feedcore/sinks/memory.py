@@ -23,7 +23,7 @@ class MemorySink:
         self.objects: dict[str, bytes] = {}
         self.fault = fault
         self._lock = threading.Lock()
-        self._listeners = Listeners(list(listeners or []))
+        self.listeners = Listeners(list(listeners or []))
 
     def put(self, key: str, payload: Payload, *, exclusive: bool = False) -> None:
         if self.fault is not None:
@@ -33,11 +33,11 @@ class MemorySink:
             existing = self.objects.get(key)
             if exclusive and existing is not None:
                 if existing == data:
-                    self._listeners.emit("skip-existing", key, size=len(data))
+                    self.listeners.emit("skip-existing", key, size=len(data))
                     return
                 raise AlreadyExistsError(f"{key} already exists with other content (write-once)")
             self.objects[key] = data
-        self._listeners.emit("put", key, size=len(data))
+        self.listeners.emit("put", key, size=len(data))
 
     def exists(self, key: str) -> bool:
         with self._lock:

@@ -12,14 +12,19 @@ Delivery rules this module is responsible for:
 * Write-once control files use a conditional PUT (``If-None-Match: *``). A
   retried export writes the same bytes under the same name (FS-6.3), so finding
   an identical object is success, and only different bytes are a conflict.
+* A multipart upload of the same key left behind by a run that was killed
+  (so could not abort it) is aborted before a new one starts: the key is this
+  batch's own name (FS-6.3), so nothing else can own it.
 * Credentials come only from the standard AWS chain (FS-1.2), and no message
-  built here ever includes one.
+  built here ever includes one; they are registered with
+  :mod:`feedcore.logsafety` so botocore's DEBUG records cannot show them either.
 
 IAM permissions the writer needs on the bucket: ``s3:PutObject``,
 ``s3:GetObject`` (write-once checks read the existing object back),
 ``s3:ListBucket`` (without it S3 answers 403 instead of 404 for a missing key,
-which this sink must report as refused credentials) and
-``s3:AbortMultipartUpload``.
+which this sink must report as refused credentials),
+``s3:AbortMultipartUpload`` and, optionally, ``s3:ListBucketMultipartUploads``
+(to clean up after a killed run; without it that cleanup is skipped).
 """
 
 from __future__ import annotations
@@ -37,8 +42,11 @@ import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
 
+from feedcore import logsafety
 from feedcore.errors import AlreadyExistsError, AuthError, SinkError, TransientSinkError
 from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
+
+logsafety.install()
 
 __all__ = ["MAX_PARTS", "MIN_PART_SIZE", "S3Sink"]
 
@@ -190,7 +198,7 @@ class S3Sink:
             # connections per request (so one failed part does not restart a whole
             # multipart upload); what is left is a TransientSinkError, which the
             # writer's own RetryPolicy retries around the whole put (FS-6.3).
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
             max_pool_connections=max(10, max_concurrency + 2),
             s3={"addressing_style": "path"} if endpoint_url else {},
             connect_timeout=10,
@@ -213,6 +221,21 @@ class S3Sink:
             ) from exc
         if endpoint_url is None:
             self._endpoint = _public_url(self._client.meta.endpoint_url)
+        self._register_credentials(session)
+
+    @staticmethod
+    def _register_credentials(session: Any) -> None:
+        """Tell the log redactor the credentials in use (creating the client resolved them)."""
+        try:
+            credentials = session.get_credentials()
+            frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        except Exception:  # no credentials yet: the first request reports that properly
+            return
+        if frozen is not None:
+            # The access key id is an identifier, not a secret (and a mock's may be a
+            # common word): the redactor's Credential= pattern masks it in signatures.
+            for value in (frozen.secret_key, frozen.token):
+                logsafety.register_secret(value)
 
     def __repr__(self) -> str:
         return f"S3Sink({self.label}, endpoint={self._endpoint})"
@@ -288,6 +311,7 @@ class S3Sink:
     def _put_multipart(self, key: str, payload: Payload, *, exclusive: bool) -> None:
         if exclusive and self._existing_matches(key, payload):
             return
+        self._abort_leftovers(key)
         try:
             created = self._client.create_multipart_upload(Bucket=self.bucket, Key=key)
         except (bce.BotoCoreError, bce.ClientError, OSError) as exc:
@@ -373,11 +397,25 @@ class S3Sink:
         )
         return part, str(response["ETag"])
 
-    def _abort(self, key: str, upload_id: str) -> None:
+    def _abort_leftovers(self, key: str) -> None:
+        """Abort uploads of ``key`` that a killed run could not abort (best effort, FS-6.2).
+
+        Feed keys are unique per batch and a batch's runs are serialised by the
+        batch journal's lock, so a pending upload of this exact key is a leftover.
+        """
+        try:
+            listing = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+        except (bce.BotoCoreError, bce.ClientError, OSError):
+            return  # e.g. no s3:ListBucketMultipartUploads: the upload itself still works
+        for upload in listing.get("Uploads", []):
+            if upload.get("Key") == key and upload.get("UploadId"):
+                self._abort(key, str(upload["UploadId"]), "left over by an interrupted run")
+
+    def _abort(self, key: str, upload_id: str, why: str = "") -> None:
         """Best effort: the original failure matters more than a failed cleanup."""
         try:
             self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-            detail = "aborted"
+            detail = f"aborted ({why})" if why else "aborted"
         except (bce.BotoCoreError, bce.ClientError, OSError) as exc:
             code = _error_code(exc) if isinstance(exc, bce.ClientError) else type(exc).__name__
             detail = f"abort failed ({code}); upload {upload_id} may need a lifecycle rule"

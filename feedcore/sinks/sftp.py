@@ -39,6 +39,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import asyncssh
 
+from feedcore import logsafety
 from feedcore.errors import (
     AlreadyExistsError,
     AuthError,
@@ -50,6 +51,8 @@ from feedcore.naming import partial_name
 from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
 
 __all__ = ["SFTPSink"]
+
+logsafety.install()
 
 T = TypeVar("T")
 
@@ -111,6 +114,14 @@ def _describe(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _first_failure(done: set[asyncio.Task[int]]) -> None:
+    """Raise the first failure among finished writes, retrieving every one's outcome."""
+    failures = [task.exception() for task in done if not task.cancelled()]
+    for failure in failures:
+        if failure is not None:
+            raise failure
+
+
 def _open_local(payload: Payload) -> BinaryIO:
     """Local spool problems are not network faults: keep them out of the retryable OSError path."""
     try:
@@ -158,6 +169,7 @@ class SFTPSink:
         self.known_hosts = Path(known_hosts)
         self.client_key = Path(client_key) if client_key is not None else None
         self._password = password
+        logsafety.register_secret(password)
         self.connect_host = connect_host or host
         self.connect_port = connect_port or port
         self.block_size = block_size
@@ -404,6 +416,11 @@ class SFTPSink:
     # -- loop side -----------------------------------------------------------------
 
     async def _aclose(self) -> None:
+        if self._orphans and self._conn is None:
+            # The connection died with partials left on the server and no retry
+            # reconnected: dial once more to remove them (best effort, bounded).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._client(), _CLEANUP_TIMEOUT)
         conn, self._conn, self._sftp = self._conn, None, None
         if conn is None:
             return
@@ -437,8 +454,13 @@ class SFTPSink:
             else:
                 await self._replace(sftp, temp, key)
             self.listeners.emit("rename", temp, f"-> {key}", size=payload.size)
-        except BaseException:
-            await self._remove_partial(sftp, temp)
+        except BaseException as exc:
+            if isinstance(exc, _TRANSIENT):
+                # The connection is about to be dropped (a stalled server would not
+                # answer a remove either): remove the partial after reconnecting.
+                self._orphans.add(temp)
+            else:
+                await self._remove_partial(sftp, temp)
             raise
 
     async def _replace(self, sftp: Any, temp: str, key: str) -> None:
@@ -530,9 +552,17 @@ class SFTPSink:
         """Pipelined writes: up to ``max_requests`` blocks in flight, so latency is paid once."""
         block = self._write_len(sftp)
         with _open_local(payload) as source:
-            async with await self._op(sftp.open(remote, "wb", block_size=0)) as handle:
+            handle = await self._op(sftp.open(remote, "wb", block_size=0))
+            try:
                 await self._pump(handle, source, block)
-                await self._op(handle.close())
+            except BaseException as exc:
+                # Close the handle unless the connection is the problem: a close
+                # queued behind a stalled write would wait as long as the server does.
+                if not isinstance(exc, _TRANSIENT):
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(handle.close(), min(self.timeout, _CLEANUP_TIMEOUT))
+                raise
+            await self._op(handle.close())
         attrs = await self._op(sftp.stat(remote))
         if attrs.size != payload.size:
             raise TransientSinkError(
@@ -552,12 +582,10 @@ class SFTPSink:
                 offset += len(data)
                 if len(pending) >= self.max_requests:
                     done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()
+                    _first_failure(done)
             if pending:
                 done, pending = await asyncio.wait(pending)
-                for task in done:
-                    task.result()
+                _first_failure(done)
         finally:
             for task in pending:
                 task.cancel()

@@ -47,3 +47,20 @@ __all__ += [
     "sftp_sink",
     "sftp_sink_factory",
 ]
+
+try:
+    from .conftest_reliability import (
+        fault_matrix,
+        isolated_state_dir,
+        s3_target,
+        sftp_target,
+    )
+except ImportError:
+    from conftest_reliability import (  # type: ignore[no-redef]
+        fault_matrix,
+        isolated_state_dir,
+        s3_target,
+        sftp_target,
+    )
+
+__all__ += ["fault_matrix", "isolated_state_dir", "s3_target", "sftp_target"]

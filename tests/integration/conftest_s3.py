@@ -24,7 +24,8 @@ def mock_s3_server() -> Iterator[MockS3Server]:
 
 @pytest.fixture
 def mock_s3(mock_s3_server: MockS3Server) -> MockS3Server:
-    """The session's moto S3 server, emptied (no buckets, objects or uploads)."""
+    """The session's moto S3 server, emptied (no buckets, objects or uploads), no fault hook."""
+    mock_s3_server.faults = None
     mock_s3_server.reset()
     return mock_s3_server
 

@@ -36,23 +36,27 @@ def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
     exit_file = tmp_path / "exit-status"
     socket = f"feedlab-test-{os.getpid()}"  # a private tmux server with this test's environment
     tmux = ["tmux", "-L", socket, "-f", os.devnull]
+    # An explicit environment: something in the test process putenv()s COLUMNS=80 and
+    # LINES=24 at the C level, which a child would inherit and the app would obey.
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     command = (
         f"cd {ROOT} && {feedlab} tui fixtures/feeds/welcome_csv_s3.toml; echo EXIT=$? > {exit_file}"
     )
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", "feedlab", "-x", "200", "-y", "50", "sh", "-c", command],
         check=True,
+        env=env,
     )
 
     def screen() -> str:
         result = subprocess.run(
-            [*tmux, "capture-pane", "-p", "-t", "feedlab"], capture_output=True, text=True
+            [*tmux, "capture-pane", "-p", "-t", "feedlab"], capture_output=True, text=True, env=env
         )
         return result.stdout
 
     try:
         _poll(lambda: "F5 exports a batch" in screen(), "the mock servers", screen)
-        subprocess.run([*tmux, "send-keys", "-t", "feedlab", "F5"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "feedlab", "F5"], check=True, env=env)
 
         def landed() -> bool:
             text = screen()
@@ -60,8 +64,8 @@ def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
             return bool(match) and f"control_{match.group(0)[:-4]}.json" in text
 
         _poll(landed, "the data file and its control file", screen)
-        subprocess.run([*tmux, "send-keys", "-t", "feedlab", "C-q"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "feedlab", "C-q"], check=True, env=env)
         _poll(exit_file.exists, "the app to exit", screen)
         assert exit_file.read_text().strip() == "EXIT=0"
     finally:
-        subprocess.run([*tmux, "kill-server"], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True, env=env)

@@ -35,6 +35,11 @@ class ConfirmScreen(ModalScreen[Choice]):
                 yield Button("Save", id="save", variant="primary")
                 yield Button(self.discard_label, id="discard", variant="error")
                 yield Button("Cancel", id="cancel")
+            yield Static(
+                f"s: save   d: {self.discard_label.lower()}   escape: cancel",
+                classes="field-hint",
+                markup=False,
+            )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
@@ -53,8 +53,11 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog"):
+        with VerticalScroll(id="help-dialog"):
             yield Markdown(WORKFLOWS + "\n## Keys\n\n" + keys_table(), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").focus()  # ↑↓ pgup pgdn scroll
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 Server = Literal["s3", "sftp"]
 START_TIMEOUT = 30.0
+#: Multipart parts uploaded at once to the in-process S3 mock.
+MOCK_S3_CONCURRENCY = 2
 
 
 @dataclass(frozen=True, order=True)
@@ -157,7 +159,14 @@ class MockTargets:
 
             s3 = self._s3()
             self.ensure_bucket(feed.host)
-            return S3Sink(feed.host, endpoint_url=s3.endpoint_url, session=self._session)
+            # The mock shares this process (and its GIL): parallel parts buy no speed,
+            # and every extra thread delays the UI's turn at the GIL (tui_frames.py).
+            return S3Sink(
+                feed.host,
+                endpoint_url=s3.endpoint_url,
+                session=self._session,
+                max_concurrency=MOCK_S3_CONCURRENCY,
+            )
         from feedcore.sinks.sftp import SFTPSink
 
         sftp = self._sftp()

@@ -102,4 +102,6 @@ class ValidatedField(Vertical):
     def _show(self, result: ValidationResult | None) -> None:
         failures = result.failure_descriptions if result is not None else []
         self.set_class(bool(failures), "-invalid")
-        self.message.update(f"✗ {failures[0]}" if failures else self._hint)
+        text = f"✗ {failures[0]}" if failures else self._hint
+        self.message.update(text)
+        self.message.display = bool(text)

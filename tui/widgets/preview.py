@@ -47,6 +47,8 @@ class PreviewPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ref: FileRef | None = None
+        #: True when the last load of :attr:`ref` failed (selecting it again retries).
+        self.failed = False
 
     def compose(self) -> ComposeResult:
         yield Static("Preview", id="preview-title", markup=False)
@@ -58,10 +60,14 @@ class PreviewPane(Vertical):
                 id="preview-empty",
                 markup=False,
             )
-            yield DataTable(id="preview-table", zebra_stripes=True, cursor_type="row")
+            yield self._new_table()
             with VerticalScroll(id="preview-control"):
                 yield Static(id="control-checks")
                 yield Static(id="control-json")
+
+    @staticmethod
+    def _new_table() -> DataTable[Text]:
+        return DataTable(id="preview-table", zebra_stripes=True, cursor_type="row")
 
     @property
     def table(self) -> DataTable[Text]:
@@ -75,17 +81,19 @@ class PreviewPane(Vertical):
 
     def show_loading(self, ref: FileRef) -> None:
         self.ref = ref
+        self.failed = False
         self._title(Text.assemble((ref.name, "bold"), ("  loading…", "dim")))
 
     def show_message(self, ref: FileRef | None, message: str, *, error: bool = False) -> None:
         self.ref = ref
+        self.failed = error
         self._title(Text(ref.name if ref else "Preview", style="bold"))
         self.query_one("#preview-empty", Static).update(
             Text(message, style="bold red" if error else "")
         )
         self._switch("preview-empty")
 
-    def show_data(self, ref: FileRef, preview: DataPreview) -> None:
+    async def show_data(self, ref: FileRef, preview: DataPreview) -> None:
         self.ref = ref
         shown = len(preview.rows)
         note = f"first {shown} rows" if preview.truncated else f"{shown} rows"
@@ -93,12 +101,15 @@ class PreviewPane(Vertical):
         for problem in preview.problems[:1]:
             title.append(f"  ✗ {problem}", style="bold red")
         self._title(title)
-        table = self.table
-        table.clear(columns=True)
+        # A fresh table each time: DataTable.clear() keeps rows pending a size update
+        # (Textual 8), so clearing and refilling in one tick can lose column widths.
+        table = self._new_table()
         for column in preview.columns:
             table.add_column(Text(column, style="bold"), key=column)
         for number, row in enumerate(preview.rows, start=1):
             table.add_row(*(render_cell(v) for v in row), label=Text(str(number), style="dim"))
+        await self.table.remove()
+        await self.query_one(ContentSwitcher).mount(table)
         self._switch("preview-table")
 
     def show_control(self, ref: FileRef, preview: ControlPreview, size: int | None) -> None:

@@ -147,3 +147,4 @@ class RowsEditor(Vertical):
         message = self.query_one(".field-message", Static)
         extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
         message.update(f"✗ {messages[0]}{extra}" if messages else "")
+        message.display = bool(messages)

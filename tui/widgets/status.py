@@ -12,7 +12,7 @@ from feedcore.writer import Progress
 
 class ExportStatus(Horizontal):
     def compose(self) -> ComposeResult:
-        yield Static("Ready.", id="status-text", markup=False)
+        yield Static("Ready: F5 exports a batch.", id="status-text", markup=False)
         yield ProgressBar(total=None, show_eta=False, id="status-bar")
 
     @property
@@ -20,7 +20,8 @@ class ExportStatus(Horizontal):
         return self.query_one(ProgressBar)
 
     def _text(self, text: Text | str) -> None:
-        self.query_one("#status-text", Static).update(text)
+        # A fixed-size line: no layout pass for each progress report.
+        self.query_one("#status-text", Static).update(text, layout=False)
 
     def started(self, label: str, total: int) -> None:
         self.add_class("-busy")

@@ -1,0 +1,145 @@
+"""``feedlab bench`` (issue 6): the JSON shape and the plumbing, never timings.
+
+A cheap subset runs at ``--quick`` size; every number is only checked to be
+there and positive, never compared with anything (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import runner, tui
+from benchmarks.core import CaseResult, Settings, Target, alternate, run_process
+from feedcore.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+CASE_KEYS = {"name", "unit", "feedlab", "peer", "peer_value", "ratio", "target", "pass"}
+MACHINE_KEYS = {"cpu", "cores", "python", "platform", "date"}
+
+
+def test_quick_json_run_of_a_cheap_subset_has_the_documented_shape() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from feedcore.cli import entry; entry()",
+            "bench",
+            "--quick",
+            "--json",
+            "--cases",
+            "encode-csv-stdlib,fused-jsonl-stdlib,e2e,tui",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert MACHINE_KEYS <= report["machine"].keys()
+    names = [case["name"] for case in report["cases"]]
+    assert names == [
+        "encode-csv-stdlib",
+        "fused-jsonl-stdlib",
+        "e2e-publish-wall",
+        "e2e-publish-rss",
+        "tui-frame-gap",
+    ]
+    for case in report["cases"]:
+        assert CASE_KEYS <= case.keys(), case
+        assert "error" not in case, case
+        assert isinstance(case["target"], str) and case["target"]
+        assert case["pass"] in (True, False, None)
+        if case["name"] != "tui-frame-gap":
+            assert case["feedlab"] > 0 and case["peer_value"] > 0 and case["ratio"] > 0
+    by_name = {case["name"]: case for case in report["cases"]}
+    assert by_name["e2e-publish-wall"]["unit"] == "s"
+    assert by_name["e2e-publish-wall"]["target"] == "<= 0.5"
+    assert by_name["encode-csv-stdlib"]["target"] == ">= 3x"
+    assert "byte-identical" in by_name["encode-csv-stdlib"]["note"]
+    assert "byte-identical" in by_name["e2e-publish-wall"]["note"]
+
+
+def test_bench_is_a_registered_command_with_its_options() -> None:
+    args = build_parser().parse_args(
+        ["bench", "--json", "--quick", "--cases", "s3", "--repeat", "2", "--write-doc"]
+    )
+    assert (args.json, args.quick, args.cases, args.repeat, args.write_doc) == (
+        True,
+        True,
+        "s3",
+        2,
+        True,
+    )
+
+
+def test_case_selection_by_name_family_and_glob() -> None:
+    assert runner.select(["e2e"]) == ["e2e-publish-wall", "e2e-publish-rss"]
+    assert runner.select(["sftp-small-exports"]) == ["sftp-small-exports"]
+    assert set(runner.select(["encode-*-polars"])) == {
+        "encode-csv-polars",
+        "encode-tsv-polars",
+        "encode-jsonl-polars",
+    }
+    assert len(runner.select(None)) == sum(len(c) for c in runner.catalogue().values())
+    with pytest.raises(ValueError, match="no benchmark case matches"):
+        runner.select(["no-such-case"])
+
+
+def test_alternation_is_abba_and_the_warm_up_is_not_recorded() -> None:
+    calls: list[tuple[str, bool]] = []
+    alternate(
+        [lambda record: calls.append(("a", record)), lambda record: calls.append(("b", record))],
+        3,
+        warmup=True,
+    )
+    assert calls == [
+        ("a", False),
+        ("b", False),
+        ("a", True),
+        ("b", True),
+        ("b", True),
+        ("a", True),
+        ("a", True),
+        ("b", True),
+    ]
+
+
+def test_targets_and_ratios() -> None:
+    faster = CaseResult("x", "rows/s", 300.0, "peer", 100.0, Target("ratio_min", 3.0))
+    assert faster.ratio == 3.0 and faster.passed is True
+    slower = CaseResult("y", "s", 2.0, "peer", 3.0, Target("ratio_max", 0.5))
+    assert slower.passed is False and slower.to_json()["target"] == "<= 0.5"
+    flat = CaseResult("z", "MB", 140.0, "peer", 100.0, Target("delta_max", 50, "MB"))
+    assert flat.passed is True
+    skipped = CaseResult("t", "ms", None, "-", None, Target("value_max", 100, "ms"))
+    assert skipped.passed is None and skipped.to_json()["ratio"] is None
+
+
+def test_child_peak_rss_is_the_childs_own_not_the_parents() -> None:
+    ballast = bytearray(200 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    done = run_process([sys.executable, "-c", "pass"])
+    assert done.returncode == 0
+    assert 0 < done.max_rss < 100 * 1024 * 1024
+    del ballast
+
+
+def test_tui_frame_gap_parsing() -> None:
+    assert tui.parse_gap_ms("frames: 120\nmax frame gap: 42.5 ms\n") == 42.5
+    assert tui.parse_gap_ms('{"frames": 10, "max_gap_ms": 17}') == 17.0
+    assert tui.parse_gap_ms("max gap 0.25 s") == 250.0
+    assert tui.parse_gap_ms("nothing here") is None
+
+
+def test_quick_sizes_shrink_twenty_fold() -> None:
+    assert Settings(quick=True).size(500_000) == 25_000
+    assert Settings().size(500_000) == 500_000
+    assert Settings(quick=True).repeats(5) == 1
+    assert Settings(repeat=7).repeats(3) == 7
