@@ -9,6 +9,7 @@ one JSON line saying how to reach it, and serves until its stdin closes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.core import ProcRun, run_process
+from benchmarks.profiling import ENV, profile_call
 
 BUCKET = "bench-feeds"
 
@@ -65,9 +67,13 @@ class Server:
 
 
 @contextmanager
-def serve(kind: str, env: dict[str, str]) -> Iterator[Server]:
-    """Start the ``kind`` server in a child process; stop it (and only it) afterwards."""
-    with tempfile.TemporaryFile() as err:
+def serve(kind: str, env: dict[str, str], stderr: Path | None = None) -> Iterator[Server]:
+    """Start the ``kind`` server in a child process; stop it (and only it) afterwards.
+
+    With ``FEEDLAB_BENCH_PROFILE=1`` in ``env`` the server profiles its threads
+    and writes the summary to ``stderr`` (a file) when it stops.
+    """
+    with tempfile.TemporaryFile() if stderr is None else stderr.open("wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.servers", kind],
             stdin=subprocess.PIPE,
@@ -123,7 +129,10 @@ def _main(kind: str) -> None:
         raise SystemExit(f"unknown server kind {kind!r}: use s3 or sftp")
     print(json.dumps(info), flush=True)
     try:
-        sys.stdin.read()  # serve until the orchestrator closes our stdin
+        if os.environ.get(ENV) == "1":  # profile every server thread; summary on stderr
+            print(profile_call(sys.stdin.read, top=25)[1], file=sys.stderr)
+        else:
+            sys.stdin.read()  # serve until the orchestrator closes our stdin
     finally:
         stop()
 

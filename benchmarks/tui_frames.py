@@ -56,7 +56,8 @@ def bench_config(target: str) -> dict[str, object]:
 
 
 async def measure(rows: int, target: str) -> dict[str, float]:
-    contacts = rows // 2
+    contacts = (rows + 1) // 2  # two rows each: data_feed + one action
+    rows = contacts * 2
     with tempfile.TemporaryDirectory(prefix="feedlab-bench-") as tmp:
         path = Path(tmp) / "bench.toml"
         save_config(parse_config(bench_config(target)), path)

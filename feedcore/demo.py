@@ -138,7 +138,11 @@ def build_demo(
     work = Path(tempfile.mkdtemp(prefix="feedlab-demo-"))
     try:
         results = export_sample(config, work, seed=seed, at=at, contacts=contacts, exits=exits)
-        files = sorted(p for p in work.rglob("*") if p.is_file())
+        # By folder (so by day), each data file before its control file.
+        files = sorted(
+            (p for p in work.rglob("*") if p.is_file()),
+            key=lambda p: (p.parent.as_posix(), p.name.startswith("control_"), p.name),
+        )
         members = [p.relative_to(work).as_posix() for p in files]
         listing = [
             (member, path.stat().st_size) for member, path in zip(members, files, strict=True)
@@ -213,9 +217,9 @@ def readme(
         "",
         "## Folders",
         "",
-        f"Files are written to `{_url_prefix(config)}/{root}YYYY/MM/DD/`: the configured path "
-        f"(`{feed.path or '(none)'}`), then the UTC date of the export. In this zip the "
-        f"top folder `{location}/` stands for the "
+        _where(config, root)
+        + f" the configured path (`{feed.path or '(none)'}`), then the UTC date of the export."
+        f" In this zip the top folder `{location}/` stands for the "
         + ("bucket." if feed.target == "s3" else "SFTP login's root folder.")
         + " Folders are created as needed.",
         "",
@@ -239,6 +243,15 @@ def readme(
         lines.append(f"| `{member}` | {'' if count is None else count} | {size} |")
     lines += ["", *_format_section(config), "", *_columns_section(config), "", *_protocol(config)]
     return "\n".join(lines) + "\n"
+
+
+def _where(config: FeedConfig, root: str) -> str:
+    if config.feed.target == "s3":
+        return f"Files are written to `{_url_prefix(config)}/{root}YYYY/MM/DD/`:"
+    return (
+        f"Files are written to `/{root}YYYY/MM/DD/` under the SFTP login's root on "
+        f"`{config.feed.host}` (file URLs: `{_url_prefix(config)}/{root}YYYY/MM/DD/...`):"
+    )
 
 
 def _url_prefix(config: FeedConfig) -> str:

@@ -51,8 +51,10 @@ __all__ = [
     "S3Error",
     "S3Fail",
     "S3Faults",
+    "S3Mode",
     "S3Request",
     "S3Stall",
+    "SFTPMode",
     "Stall",
     "file_kind",
 ]
@@ -123,14 +125,16 @@ class Fault:
 # -- SFTP ----------------------------------------------------------------------------
 
 
-class _SFTPMode(Fault):
+class SFTPMode(Fault):
+    """Base of the SFTP modes (subclass it for a custom one: :class:`FaultPlan` calls it)."""
+
     def before(
         self, request: SFTPRequest, session: FeedSFTPServer
     ) -> Awaitable[None] | None:  # pragma: no cover - overridden
         return None
 
 
-class DropConnection(_SFTPMode):
+class DropConnection(SFTPMode):
     """Abort the client's SSH connection when a write reaches byte ``after_bytes`` of a file.
 
     Writes that end at or before ``after_bytes`` are stored, so the partial file
@@ -158,7 +162,7 @@ class DropConnection(_SFTPMode):
         raise _ssh().SFTPConnectionLost("connection dropped by fault injection")
 
 
-class NoSpace(_SFTPMode):
+class NoSpace(SFTPMode):
     """Fail the write that would take a file past ``at_bytes`` with FX_FAILURE "No space left"."""
 
     kind = "sftp-no-space"
@@ -176,7 +180,7 @@ class NoSpace(_SFTPMode):
         raise _ssh().SFTPFailure("No space left on device")
 
 
-class DenyRename(_SFTPMode):
+class DenyRename(SFTPMode):
     """Refuse the rename that would publish a file under its final name."""
 
     kind = "sftp-deny-rename"
@@ -187,7 +191,7 @@ class DenyRename(_SFTPMode):
         raise _ssh().SFTPPermissionDenied("rename denied by fault injection")
 
 
-class Stall(_SFTPMode):
+class Stall(SFTPMode):
     """Hang one kind of request until released, the connection closes, or ``seconds`` pass.
 
     ``op`` is the request kind (``write``, ``open``, ``rename``...); with
@@ -310,7 +314,9 @@ class S3Faults:
         return None
 
 
-class _S3Mode(Fault, S3Faults):
+class S3Mode(Fault, S3Faults):
+    """Base of the S3 modes: matches ``operations`` on the chosen ``files``."""
+
     def __init__(self, operations: Iterable[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.operations = frozenset(operations)
@@ -319,7 +325,7 @@ class _S3Mode(Fault, S3Faults):
         return request.operation in self.operations and self.applies_to(request.key)
 
 
-class S3Fail(_S3Mode):
+class S3Fail(S3Mode):
     """Answer chosen operations with ``error`` (default 503 SlowDown), ``times`` times."""
 
     kind = "s3-error"
@@ -343,7 +349,7 @@ class S3Fail(_S3Mode):
         return f"s3 {self.error.status} {self.error.code} on {ops} ({super().describe()})"
 
 
-class S3Stall(_S3Mode):
+class S3Stall(S3Mode):
     """Hold matching requests (e.g. ``UploadPart`` number 2) until :meth:`release`."""
 
     kind = "s3-stall"
@@ -427,7 +433,7 @@ class FaultPlan(S3Faults):
                     error = mode.before(request)
                     if error is not None:
                         return error
-            elif isinstance(mode, _SFTPMode):
+            elif isinstance(mode, SFTPMode):
                 result = mode.before(request, session)
                 if result is not None:
                     return result

@@ -67,7 +67,7 @@ class TCPProxy:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._active = 0
         # Counters (read from any thread; written on the proxy's loop under the lock).
@@ -144,7 +144,7 @@ class TCPProxy:
         asyncio.set_event_loop(loop)
         loop.run_forever()
 
-    async def _listen(self) -> asyncio.AbstractServer:
+    async def _listen(self) -> asyncio.Server:
         return await asyncio.start_server(
             self._handle, "127.0.0.1", self._requested_port, limit=_CHUNK
         )

@@ -64,6 +64,14 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
         priority=True,
     ),
     UserAction(
+        "simulate",
+        "f7",
+        "focus_sim",
+        "Simulate",
+        "Focus the simulation settings: contacts entering/exiting, seed, clock",
+        priority=True,
+    ),
+    UserAction(
         "files", "f2", "focus_files", "Files", "Focus the tree of delivered files", priority=True
     ),
     UserAction("form", "f3", "focus_form", "Edit", "Focus the feed form", priority=True),

@@ -8,6 +8,7 @@ workflow lives.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class FeedlabApp(App[int]):
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.targets.stop)
         sys.setswitchinterval(self._switch_interval)
+        gc.unfreeze()  # the workbench froze the app's objects; let them go with it
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

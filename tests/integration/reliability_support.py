@@ -144,16 +144,31 @@ class SFTPTarget:
         server.faults = self.faults
         self.config = feed_config("sftp", f"{SFTP_HOST}:{SFTP_PORT}", fmt)
         self._sinks: list[Any] = []
+        self.proxy: TCPProxy | None = None
+        self._proxy_known_hosts: Path | None = None
+
+    def use_proxy(self) -> TCPProxy:
+        """Route new sinks through a TCPProxy (to reset the TCP connection mid-transfer)."""
+        from mock_targets.sftp import known_hosts_entry
+
+        if self.proxy is None:
+            self.proxy = TCPProxy(self.server.host, self.server.port).start()
+            # Host keys are matched against the address dialled: the proxy's.
+            entry = known_hosts_entry("127.0.0.1", self.proxy.port, self.server.host_key)
+            self._proxy_known_hosts = self.server.workdir / "known_hosts_via_proxy"
+            self._proxy_known_hosts.write_text(entry + "\n", encoding="ascii")
+        return self.proxy
 
     def sink(self, **overrides: Any) -> Sink:
         from feedcore.sinks.sftp import SFTPSink
 
+        via = self.proxy
         options: dict[str, Any] = {
             "username": self.server.username,
-            "known_hosts": self.server.known_hosts_file,
+            "known_hosts": self._proxy_known_hosts if via else self.server.known_hosts_file,
             "client_key": self.server.private_key_file,
             "connect_host": self.server.host,
-            "connect_port": self.server.port,
+            "connect_port": via.port if via else self.server.port,
             "timeout": 10.0,
             "block_size": 512,
             "max_requests": 4,
@@ -182,6 +197,8 @@ class SFTPTarget:
         self.faults.clear()
         for sink in self._sinks:
             sink.close()
+        if self.proxy is not None:
+            self.proxy.stop()
         self.server.faults = None
 
 

@@ -133,7 +133,7 @@ class DeliveryMachine(RuleBasedStateMachine):
         self.sink.close()
         for batch in self.batches:
             if not batch.done:
-                sink = self.target.sink()
+                sink = self._patient_sink()
                 try:
                     self._export(batch, sink)
                 finally:
@@ -207,6 +207,10 @@ class DeliveryMachine(RuleBasedStateMachine):
     def _heal(self) -> None:
         """Undo faults that live outside the fault plan."""
 
+    def _patient_sink(self) -> Any:
+        """A client for the final reruns: no short timeouts (a loaded machine is not a fault)."""
+        return self.target.sink()
+
     # -- invariants ------------------------------------------------------------
 
     @invariant()
@@ -278,6 +282,9 @@ class SFTPMachine(DeliveryMachine):
     def _restart(self) -> None:
         self.target.faults.clear()  # held requests belong to the old server loop
         self.target.restart()
+
+    def _patient_sink(self) -> Any:
+        return self.target.sink(timeout=30.0)
 
 
 # -- S3 ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from tests.tui.conftest import main_of, make_app, settle, text_of
 from tui.widgets.rows_editor import EditorRow, RowsEditor
 
 
-async def test_host_with_trailing_slash_shows_fs1_message_under_the_field(welcome: Path) -> None:
+async def test_host_messages_under_the_field_as_you_type(welcome: Path) -> None:
     async with make_app(welcome).run_test() as pilot:
         await settle(pilot)
         host = pilot.app.query_one("#host", Input)
@@ -22,12 +22,7 @@ async def test_host_with_trailing_slash_shows_fs1_message_under_the_field(welcom
         assert pilot.app.query_one("#host-field").has_class("-invalid")
         await pilot.press("backspace")
         assert "✗" not in text_of(pilot.app.query_one("#host-message", Static))
-
-
-async def test_host_with_scheme_is_refused_with_the_product_message(welcome: Path) -> None:
-    async with make_app(welcome).run_test() as pilot:
-        await settle(pilot)
-        pilot.app.query_one("#host", Input).focus()
+        assert text_of(pilot.app.query_one("#config-status", Static)).startswith("✓")
         await pilot.press("home", *"s3://")
         message = text_of(pilot.app.query_one("#host-message", Static))
         assert "includes a scheme (s3://)" in message
@@ -80,7 +75,10 @@ async def test_personalized_content_rows_add_edit_remove(welcome: Path) -> None:
         assert len(editor.rows) == 2
         await main.run_action("add_context")  # also in the palette
         await pilot.pause()
-        await pilot.press(*"plan", "tab", *"{{ contact.plan }}")
+        await pilot.press(*"plan", "tab")
+        focused = pilot.app.focused
+        assert isinstance(focused, Input)
+        focused.insert_text_at_cursor("{{ contact.plan }}")  # a paste
         await pilot.pause()
         assert main.document.values.contexts[-1] == ("plan", "{{ contact.plan }}")
         # edit: a standard column name is refused with the rule's message
@@ -90,21 +88,15 @@ async def test_personalized_content_rows_add_edit_remove(welcome: Path) -> None:
         await pilot.press("ctrl+a", "ctrl+k", *"action")
         message = text_of(editor.query_one(".field-message", Static))
         assert "row 3 Name: 'action' is a standard column" in message
+        # a name used twice is reported under the rows
+        await pilot.press("ctrl+a", "ctrl+k", *"greeting")
+        message = text_of(editor.query_one(".field-message", Static))
+        assert "'greeting' is used twice" in message
         # remove
         await pilot.click(row.query_one(".remove-row"))
         await pilot.pause()
         assert [n for n, _ in main.document.values.contexts] == ["first_name", "greeting"]
         assert not main.document.dirty
-
-
-async def test_duplicate_context_names_are_reported(welcome: Path) -> None:
-    async with make_app(welcome).run_test() as pilot:
-        await settle(pilot)
-        editor = pilot.app.query_one("#contexts-editor", RowsEditor)
-        second = list(editor.query(EditorRow))[1].query(Input).first()
-        second.focus()
-        await pilot.press("ctrl+a", "ctrl+k", *"first_name")
-        assert "'first_name' is used twice" in text_of(editor.query_one(".field-message", Static))
 
 
 async def test_flow_fields_validate_as_you_type(welcome: Path) -> None:
@@ -120,3 +112,24 @@ async def test_flow_fields_validate_as_you_type(welcome: Path) -> None:
         flow_id.focus()
         await pilot.press("home", "-")
         assert "is not a flow id" in text_of(pilot.app.query_one("#flow_id-message", Static))
+
+
+async def test_a_config_with_invalid_values_opens_with_each_problem_on_its_field(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(
+        'client = "Acme_EU"\n[flow]\nid = "x"\nname = "Welcome"\nsegment = "New"\n'
+        '[feed]\nformat = "csv"\ntarget = "ftp"\nhost = "sftp://files.acme.example/"\n'
+        'path = "/exports/"\n',
+        encoding="utf-8",
+    )
+    async with make_app(path).run_test() as pilot:
+        await settle(pilot)
+        assert main_of(pilot).document.values.target == "sftp"  # ftp means sftp (FS-1)
+        host = text_of(pilot.app.query_one("#host-message", Static))
+        assert "includes a scheme (sftp://)" in host
+        assert "begins with '/'" in text_of(pilot.app.query_one("#path-message", Static))
+        status = text_of(pilot.app.query_one("#config-status", Static))
+        assert status.startswith("✗ 4 problems:")
+        assert not main_of(pilot).document.dirty

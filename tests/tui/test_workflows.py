@@ -67,8 +67,8 @@ async def test_control_preview_shows_json_and_verify_result(welcome: Path) -> No
         assert checks.startswith("✓ Verified: matches its data file")
         assert "✗" not in checks
         assert "feedlab verify: conformant" in checks
-        assert "present" in checks and "URL s3://acme-data-feeds/exports/daily" in checks
-        assert re.search(r"rows (\d+), data file has \1", checks)
+        assert "data file present" in checks and "file URL is where the data file is" in checks
+        assert re.search(r"rows \d+ = records in the data file", checks)
 
 
 async def test_save_load_round_trip(welcome: Path, tmp_path: Path) -> None:
@@ -192,6 +192,11 @@ async def test_exits_come_from_contacts_that_entered(welcome: Path) -> None:
         await export(pilot)
         ops = sorted(r.name.split("_")[2] for r in files_of(pilot, "data"))
         assert ops == ["add", "add", "remove"]
+        await main_of(pilot).run_action("clear_servers")  # a palette command
+        await settle(pilot)
+        assert main_of(pilot).files_tree.files == {}
+        await export(pilot)  # the bucket is created again; 10 still in the flow, 5 exit
+        assert sorted(r.name.split("_")[2] for r in files_of(pilot, "data")) == ["add", "remove"]
 
 
 async def test_invalid_config_export_is_refused_with_one_line(welcome: Path) -> None:
@@ -230,7 +235,7 @@ async def test_help_screen_and_command_palette(welcome: Path) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"export batch")
-        await pilot.pause(0.3)  # the palette searches in the background
+        await settle(pilot)  # the palette searches in a worker
         await pilot.press("enter")
         await settle(pilot)
         assert files_of(pilot, "data")
@@ -252,3 +257,47 @@ async def test_demo_action_writes_zip_with_expected_members(welcome: Path, tmp_p
     controls = [n for n in names if n.rpartition("/")[2].startswith("control_")]
     assert len(data) == len(controls) == 2  # an add batch, then a remove batch a day later
     assert all(n.startswith("acme-data-feeds/exports/daily/2026/11/2") for n in data)
+
+
+async def test_open_asks_before_dropping_unsaved_changes(welcome: Path, hashed: Path) -> None:
+    async with make_app(welcome).run_test() as pilot:
+        await settle(pilot)
+        pilot.app.query_one("#path", Input).focus()
+        await pilot.press("end", "x")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PathPrompt)
+        pilot.app.screen.query_one(Input).value = str(hashed)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main_of(pilot).document.path == hashed
+        assert not main_of(pilot).document.dirty
+
+
+async def test_export_button_and_large_batch_progress(welcome: Path) -> None:
+    async with make_app(welcome, entering=20_000).run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.click("#export")
+        await settle(pilot)
+        (data,) = files_of(pilot, "data")
+        status = text_of(pilot.app.query_one("#status-text", Static))
+        assert status.startswith("Batch 1: 1 data + 1 control files")
+        assert main_of(pilot).last_result is not None
+        assert main_of(pilot).last_result.result.events == 20_000  # type: ignore[union-attr]
+        assert data.name in "\n".join(main_of(pilot).activity.history)
+
+
+async def test_control_preview_reports_a_mismatch_with_the_current_config(welcome: Path) -> None:
+    async with make_app(welcome).run_test() as pilot:
+        await export(pilot)
+        pilot.app.query_one("#path", Input).focus()
+        await pilot.press("end", *"/v2")  # the config no longer says where these files went
+        (control,) = files_of(pilot, "control")
+        await select(pilot, control)
+        checks = text_of(pilot.app.query_one("#control-checks", Static))
+        assert checks.startswith("✗ Does not match its data file")
+        assert "path differ from the config" in checks
+        assert "feedlab verify:" in checks and "[FS-" in checks

@@ -35,6 +35,7 @@ from tui.widgets.flow_form import FlowForm
 from tui.widgets.preview import PreviewPane
 from tui.widgets.rows_editor import RowsEditor
 from tui.widgets.target_tree import TargetTree
+from tui.widgets.text import set_text
 from tui.widgets.workbench import Workbench
 
 
@@ -135,11 +136,11 @@ class MainScreen(Screen[None]):
             self.workbench.config = None
             count = len(exc.problems)
             noun = "problem" if count == 1 else "problems"
-            status.update(f"✗ {count} {noun}: {one_line(exc)}")
+            set_text(status, f"✗ {count} {noun}: {one_line(exc)}", layout=False)
             status.add_class("-invalid")
         else:
             self.workbench.config = config
-            status.update("✓ Config is valid (FS-1)")
+            set_text(status, "✓ Config is valid (FS-1)", layout=False)
             status.remove_class("-invalid")
 
     def valid_config(self, doing: str) -> FeedConfig | None:
@@ -184,6 +185,9 @@ class MainScreen(Screen[None]):
         self.notify(self.targets.details(), title="Mock servers", timeout=20)
 
     # -- focus and layout ----------------------------------------------------------------------
+
+    def action_focus_sim(self) -> None:
+        self.query_one("#sim-entering", Input).focus()
 
     def action_focus_files(self) -> None:
         self.files_tree.focus()

@@ -79,10 +79,10 @@ class ActivityLog(RichLog):
 
 
 def _fold(operations: Iterable[Operation]) -> list[tuple[Operation, int, int | None]]:
-    """Runs of writes (or multipart parts) to one key become one entry with a total size."""
+    """Runs of SFTP block writes to one file become one entry with their total size."""
     folded: list[tuple[Operation, int, int | None]] = []
     for op in operations:
-        if folded and op.op in ("write", "multipart-part"):
+        if folded and op.op == "write":
             last, count, size = folded[-1]
             if last.op == op.op and last.key == op.key and last.server == op.server:
                 total = None if size is None or op.size is None else size + op.size

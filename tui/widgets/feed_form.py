@@ -16,6 +16,7 @@ from tui.services.draft import FormValues, check_condition, check_host_for, prob
 from tui.services.simulation import default_clock
 from tui.widgets.field import ValidatedField
 from tui.widgets.rows_editor import Column, RowsEditor
+from tui.widgets.text import set_text
 
 FORMATS = (("csv", "CSV"), ("tsv", "TSV"), ("jsonl", "JSONL"))
 TARGETS = (("s3", "S3"), ("sftp", "SFTP"))
@@ -154,8 +155,10 @@ class FeedForm(VerticalScroll):
         path = self.field("path").input.value
         line = self.query_one("#upload-to", Static)
         if problem(rules.check_path, path) is None:
-            line.update(f"Files are uploaded to: {upload_folder(path, self.clock)}")
+            set_text(
+                line, f"Files are uploaded to: {upload_folder(path, self.clock)}", layout=False
+            )
             line.remove_class("-invalid")
         else:
-            line.update("Files are uploaded to: (fix the path first)")
+            set_text(line, "Files are uploaded to: (fix the path first)", layout=False)
             line.add_class("-invalid")

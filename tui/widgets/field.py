@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, Static
 
 from tui.messages import FieldEdited
 from tui.services.draft import Checker, problem
+from tui.widgets.text import set_text
 
 
 class RuleValidator(Validator):
@@ -103,5 +104,6 @@ class ValidatedField(Vertical):
         failures = result.failure_descriptions if result is not None else []
         self.set_class(bool(failures), "-invalid")
         text = f"✗ {failures[0]}" if failures else self._hint
-        self.message.update(text)
-        self.message.display = bool(text)
+        set_text(self.message, text)
+        if self.message.display != bool(text):
+            self.message.display = bool(text)

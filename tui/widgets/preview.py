@@ -79,10 +79,10 @@ class PreviewPane(Vertical):
     def _switch(self, which: str) -> None:
         self.query_one(ContentSwitcher).current = which
 
-    def show_loading(self, ref: FileRef) -> None:
+    def show_loading(self, ref: FileRef, doing: str = "loading…") -> None:
         self.ref = ref
         self.failed = False
-        self._title(Text.assemble((ref.name, "bold"), ("  loading…", "dim")))
+        self._title(Text.assemble((ref.name, "bold"), (f"  {doing}", "dim")))
 
     def show_message(self, ref: FileRef | None, message: str, *, error: bool = False) -> None:
         self.ref = ref

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Static
 from tui.messages import FieldEdited
 from tui.services.draft import Checker, duplicates, problem
 from tui.widgets.field import RuleValidator
+from tui.widgets.text import set_text
 
 
 @dataclass(frozen=True)
@@ -146,5 +147,6 @@ class RowsEditor(Vertical):
         self.set_class(bool(messages), "-invalid")
         message = self.query_one(".field-message", Static)
         extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        message.update(f"✗ {messages[0]}{extra}" if messages else "")
-        message.display = bool(messages)
+        set_text(message, f"✗ {messages[0]}{extra}" if messages else "")
+        if message.display != bool(messages):
+            message.display = bool(messages)

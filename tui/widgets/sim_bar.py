@@ -17,6 +17,7 @@ from tui.services.simulation import (
     parse_seed,
 )
 from tui.widgets.field import RuleValidator
+from tui.widgets.text import set_text
 
 _CHECKS = {
     "sim-entering": lambda v: parse_count(v, "contacts entering"),
@@ -55,7 +56,7 @@ class SimBar(Vertical):
                     id=key,
                     validators=[RuleValidator(_CHECKS[key])],
                     compact=True,
-                    select_on_focus=False,
+                    select_on_focus=True,  # typing a new number replaces the old one
                 )
             yield Button(
                 "Next day",
@@ -87,7 +88,9 @@ class SimBar(Vertical):
             problem(_CHECKS[i.id or ""], i.value) for i in self.query(Input) if i.id in _CHECKS
         ]
         shown = next((m for m in messages if m), "")
-        self.query_one("#sim-message", Static).update(f"✗ {shown}" if shown else "")
+        set_text(
+            self.query_one("#sim-message", Static), f"✗ {shown}" if shown else "", layout=False
+        )
         if shown:
             return
         values = {i.id: i.value for i in self.query(Input)}

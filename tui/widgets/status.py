@@ -29,9 +29,14 @@ class ExportStatus(Horizontal):
         self._text(label)
 
     def progressed(self, progress: Progress, total: int) -> None:
-        if progress.phase == "encode":
+        if progress.phase == "encode" and progress.events < total:
             self.bar.update(total=max(total, 1), progress=progress.events)
             self._text(f"Encoding: {progress.events:,} of {total:,} events, {progress.rows:,} rows")
+        elif progress.phase == "encode":
+            self.bar.update(total=max(total, 1), progress=total)
+            self._text(
+                f"Encoded {progress.rows:,} rows; delivering (data file, then control file)…"
+            )
         else:
             self.bar.update(total=max(progress.files_total, 1), progress=progress.files_done)
             self._text(f"Delivering: file {progress.files_done} of {progress.files_total} done")

@@ -118,8 +118,7 @@ class Workbench(Vertical):
         # Everything loaded so far (Textual, boto3's models, moto, the name pools) lives
         # as long as the app: move it out of the collector's way, so a full collection
         # during a large export walks only new objects (a long GC pause is a dropped
-        # frame; benchmarks/tui_frames.py).
-        gc.collect()
+        # frame; benchmarks/tui_frames.py). The app unfreezes on exit.
         gc.freeze()
 
     @on(m.ServersReady)
@@ -185,7 +184,8 @@ class Workbench(Vertical):
             if worker.is_cancelled:
                 raise ExportCancelled("the app is closing")
             now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL or report.phase == "deliver":
+            done = report.phase == "deliver" or report.events >= plan.events_total
+            if done or now - last >= PROGRESS_INTERVAL:
                 last = now
                 self.post_message(m.ExportProgress(plan, report))
 
@@ -269,7 +269,10 @@ class Workbench(Vertical):
                 ref, "A file being written (FS-6.2): it gets its final name when complete."
             )
             return
-        self.preview.show_loading(ref)
+        control = kind_of(ref.name) == "control"
+        self.preview.show_loading(
+            ref, "verifying against its data file…" if control else "loading…"
+        )
         self.load_preview(ref, self.config)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
