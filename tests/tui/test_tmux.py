@@ -34,8 +34,8 @@ def _poll(condition: Callable[[], bool], what: str, screen: Callable[[], str]) -
 def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
     feedlab = Path(sys.executable).parent / "feedlab"
     exit_file = tmp_path / "exit-status"
-    socket = f"feedlab-test-{os.getpid()}"  # a private tmux server with this test's environment
-    tmux = ["tmux", "-L", socket, "-f", os.devnull]
+    # A private tmux server (socket in tmp_path) started with this test's environment.
+    tmux = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", os.devnull]
     # An explicit environment: something in the test process putenv()s COLUMNS=80 and
     # LINES=24 at the C level, which a child would inherit and the app would obey.
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
