@@ -83,6 +83,13 @@ def _check_actions(actions: tuple[str, ...]) -> tuple[str, ...]:
     return actions
 
 
+def _check_unique(kind: str, names: list[str], advice: str) -> None:
+    """Refuse a list naming something twice, quoting the first such name."""
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"{kind} {name!r} is defined twice: {advice}")
+
+
 class Flow(_Strict):
     """The flow whose contacts are exported."""
 
@@ -118,10 +125,7 @@ class Flow(_Strict):
     @classmethod
     def _variants(cls, v: tuple[Variant, ...]) -> tuple[Variant, ...]:
         # A field validator (not a model one) so the error names ``flow.variants`` (FS-1.1).
-        names = [variant.name for variant in v]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f"variant {name!r} is defined twice: give each a unique name")
+        _check_unique("variant", [variant.name for variant in v], "give each a unique name")
         if v and sum(variant.weight for variant in v) <= 0:
             raise ValueError("variant weights add up to 0: give at least one a positive weight")
         return v
@@ -188,10 +192,7 @@ class Feed(_Strict):
     @field_validator("contexts")
     @classmethod
     def _contexts(cls, v: tuple[Context, ...]) -> tuple[Context, ...]:
-        names = [c.name for c in v]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f"context {name!r} is defined twice: column names must be unique")
+        _check_unique("context", [c.name for c in v], "column names must be unique")
         return v
 
     @field_validator("host")

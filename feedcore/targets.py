@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from feedcore.config import FeedConfig
@@ -71,13 +72,39 @@ def target_location(config: FeedConfig, options: TargetOptions) -> str:
 def open_sink(
     config: FeedConfig, options: TargetOptions, listeners: list[SinkListener] | None = None
 ) -> Sink:
+    """The sink a publish delivers ``config``'s feed through (``--to-dir``, S3 or SFTP)."""
     feed = config.feed
     if options.to_dir is not None:
         return LocalSink(local_root(options.to_dir, config), listeners=listeners)
     if feed.target == "s3":
+        return open_location_sink("s3", feed.host, None, options, listeners)
+    return open_location_sink("sftp", feed.hostname, feed.port, options, listeners)
+
+
+def open_location_sink(
+    scheme: str,
+    host: str,
+    port: int | None,
+    options: TargetOptions,
+    listeners: list[SinkListener] | None = None,
+) -> Sink:
+    """A sink on a location named on the command line: a folder, a bucket or an SFTP login.
+
+    ``scheme`` is ``"file"`` (``host`` is the folder), ``"s3"`` (``host`` is the
+    bucket, reached through ``options.endpoint_url`` or AWS) or ``"sftp"``
+    (``host[:port]``, port 22 by default; ``options`` give the login). What the
+    options lack is a :class:`FeedError` naming the option to give.
+    """
+    # Optional arguments are passed only when set: the sinks' defaults stay theirs.
+    extra: dict[str, Any] = {} if listeners is None else {"listeners": listeners}
+    if scheme == "file":
+        return LocalSink(host, **extra)
+    if scheme == "s3":
         from feedcore.sinks.s3 import S3Sink
 
-        return S3Sink(feed.host, endpoint_url=options.endpoint_url, listeners=listeners)
+        return S3Sink(host, endpoint_url=options.endpoint_url, **extra)
+    if scheme != "sftp":
+        raise FeedError(f"unsupported location scheme {scheme}://: use a folder, s3:// or sftp://")
     from feedcore.sinks.sftp import SFTPSink
 
     if options.known_hosts is None:
@@ -89,21 +116,17 @@ def open_sink(
     password = options.password or os.environ.get(PASSWORD_ENV)
     if options.key is None and not password:
         raise FeedError(f"give --key FILE or set {PASSWORD_ENV} for the SFTP login")
-    host, port = feed.hostname, feed.port or 22
-    connect_host, connect_port = None, None
     if options.connect:
         try:
-            connect_host, connect_port = split_host_port(options.connect)
+            extra["connect_host"], extra["connect_port"] = split_host_port(options.connect)
         except ValueError as exc:
             raise FeedError(f"--connect: {exc}") from None
     return SFTPSink(
         host,
-        port,
+        port or 22,
         username=options.user,
         known_hosts=options.known_hosts,
         client_key=options.key,
         password=password,
-        connect_host=connect_host,
-        connect_port=connect_port,
-        listeners=listeners,
+        **extra,
     )

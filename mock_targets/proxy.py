@@ -20,7 +20,9 @@ import contextlib
 import socket
 import struct
 import threading
-from types import TracebackType
+
+from feedcore.loopthread import LoopThread
+from mock_targets.lifecycle import Startable
 
 __all__ = ["TCPProxy"]
 
@@ -46,7 +48,7 @@ class _Connection:
         self.cut = False
 
 
-class TCPProxy:
+class TCPProxy(Startable):
     """Relay 127.0.0.1:``port`` to ``upstream_host:upstream_port``, counting bytes."""
 
     def __init__(
@@ -65,8 +67,7 @@ class TCPProxy:
         self._requested_port = port
         self._port: int | None = None
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread = LoopThread("feedlab-tcp-proxy")
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._active = 0
@@ -119,30 +120,14 @@ class TCPProxy:
 
     def start(self) -> TCPProxy:
         with self._lock:
-            if self._thread is not None:
+            if self._loop_thread.running:
                 return self
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=self._run, args=(loop,), name="feedlab-tcp-proxy", daemon=True
+            self._server = self._loop_thread.start_with(
+                self._listen, timeout=_START_TIMEOUT, stop_timeout=_STOP_TIMEOUT
             )
-            thread.start()
-            future = asyncio.run_coroutine_threadsafe(self._listen(), loop)
-            try:
-                self._server = future.result(_START_TIMEOUT)
-            except BaseException:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(_STOP_TIMEOUT)
-                loop.close()
-                raise
-            self._loop, self._thread = loop, thread
             sock = self._server.sockets[0]
             self._port = int(sock.getsockname()[1])
         return self
-
-    @staticmethod
-    def _run(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
 
     async def _listen(self) -> asyncio.Server:
         return await asyncio.start_server(
@@ -150,17 +135,11 @@ class TCPProxy:
         )
 
     def stop(self) -> None:
-        with self._lock:
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is None or thread is None:
-            return
+        # Not under self._lock: the relays being cancelled take it on their way out.
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(_STOP_TIMEOUT)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(_STOP_TIMEOUT)
-        if not thread.is_alive():
-            loop.close()
+            self._loop_thread.stop(
+                _STOP_TIMEOUT, shutdown=self._shutdown, shutdown_timeout=_STOP_TIMEOUT
+            )
 
     async def _shutdown(self) -> None:
         if self._server is not None:
@@ -169,17 +148,6 @@ class TCPProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    def __enter__(self) -> TCPProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = f"127.0.0.1:{self._port}" if self._port is not None else "stopped"

@@ -29,11 +29,11 @@ import socket
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
 from mock_targets.faults import S3Error, S3Faults, S3Request
+from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
 __all__ = ["FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY", "MockS3Server"]
@@ -326,7 +326,7 @@ def _make_server_class(quiet: bool) -> type:
     return Server
 
 
-class MockS3Server:
+class MockS3Server(Startable):
     """moto's S3 on a local port, reporting writes; start/stop or use as a context manager."""
 
     def __init__(
@@ -428,17 +428,6 @@ class MockS3Server:
         if thread is not None:
             thread.join(timeout=10)
 
-    def __enter__(self) -> MockS3Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def running(self) -> bool:
         return self._server is not None
@@ -505,10 +494,23 @@ class MockS3Server:
 
     # -- state -------------------------------------------------------------------
 
-    def create_bucket(self, name: str) -> None:
-        """Create ``name`` over HTTP (so it is reported like any other write)."""
-        client = self.client()
+    def create_bucket(self, name: str, *, exist_ok: bool = False, client: Any = None) -> None:
+        """Create ``name`` over HTTP (so it is reported like any other write).
+
+        With ``exist_ok`` a bucket that already answers HEAD is left alone. A
+        long-lived ``client`` of the caller's saves building one (boto3 loads
+        its service models per session, which costs more than the request).
+        """
+        own = client is None
+        if own:
+            client = self.client()
         try:
+            if exist_ok:
+                try:
+                    client.head_bucket(Bucket=name)
+                    return
+                except Exception:
+                    pass
             if self.region == "us-east-1":
                 client.create_bucket(Bucket=name)
             else:
@@ -516,7 +518,8 @@ class MockS3Server:
                     Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region}
                 )
         finally:
-            client.close()
+            if own:
+                client.close()
 
     def reset(self) -> None:
         """Drop every bucket, object and pending multipart upload of this server."""

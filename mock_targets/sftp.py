@@ -32,11 +32,12 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import asyncssh
 
+from feedcore.loopthread import LoopThread
+from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
 __all__ = [
@@ -311,7 +312,7 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
-class MockSFTPServer:
+class MockSFTPServer(Startable):
     """A real SFTP server on 127.0.0.1 for tests, the TUI and ``feedlab serve``.
 
     Credentials are generated per instance (a password from :mod:`secrets`, an
@@ -354,8 +355,7 @@ class MockSFTPServer:
         self._requested_port = port
         self._port: int | None = None
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread = LoopThread("feedlab-mock-sftp")
         self._acceptor: Any = None
         self._connections: set[Any] = set()
 
@@ -381,7 +381,7 @@ class MockSFTPServer:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._loop_thread.running
 
     @property
     def known_hosts_line(self) -> str:
@@ -403,34 +403,21 @@ class MockSFTPServer:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> MockSFTPServer:
-        """Serve on a private thread; returns once connections are accepted."""
+        """Serve on a private thread; returns once connections are accepted.
+
+        A restarted server listens on the port it had before; when listening
+        fails (the port is taken), the error is raised here and nothing runs.
+        """
         with self._lock:
-            if self._thread is not None:
+            if self._loop_thread.running:
                 return self
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=self._serve_forever, args=(loop,), name="feedlab-mock-sftp", daemon=True
-            )
-            thread.start()
             port = self._port if self._port is not None else self._requested_port
-            future = asyncio.run_coroutine_threadsafe(self._listen(port), loop)
-            try:
-                self._acceptor = future.result(timeout=_START_TIMEOUT)
-            except BaseException:
-                future.cancel()
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(_STOP_TIMEOUT)
-                loop.close()
-                raise
-            self._loop, self._thread = loop, thread
+            self._acceptor = self._loop_thread.start_with(
+                lambda: self._listen(port), timeout=_START_TIMEOUT, stop_timeout=_STOP_TIMEOUT
+            )
             self._port = int(self._acceptor.get_port())
             self.known_hosts_file.write_text(self.known_hosts_line + "\n", encoding="ascii")
             return self
-
-    @staticmethod
-    def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
 
     def _make_session(self, chan: Any) -> FeedSFTPServer:
         return FeedSFTPServer(
@@ -476,21 +463,16 @@ class MockSFTPServer:
     def stop(self) -> None:
         """Stop serving and drop open connections (keys, root and port are kept)."""
         with self._lock:
-            loop, thread = self._loop, self._thread
-            if loop is None or thread is None:
+            if not self._loop_thread.running:
                 return
             try:
-                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(
-                    timeout=_STOP_TIMEOUT * 2
+                self._loop_thread.stop(
+                    _STOP_TIMEOUT, shutdown=self._shutdown, shutdown_timeout=_STOP_TIMEOUT * 2
                 )
             except TimeoutError:
                 pass
             finally:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(_STOP_TIMEOUT)
-                if not thread.is_alive():
-                    loop.close()
-                self._loop = self._thread = self._acceptor = None
+                self._acceptor = None
                 self._connections.clear()
 
     def cleanup(self) -> None:
@@ -500,13 +482,5 @@ class MockSFTPServer:
             tmp.cleanup()
         self._temps.clear()
 
-    def __enter__(self) -> MockSFTPServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _leave(self) -> None:
         self.cleanup()

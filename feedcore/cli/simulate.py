@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,40 +41,11 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-@contextlib.contextmanager
-def embedded_sink(config: FeedConfig) -> Iterator[Sink]:
+def embedded_sink(config: FeedConfig) -> contextlib.AbstractContextManager[Sink]:
     """A sink to a fresh in-process mock of ``config``'s target (names keep the configured host)."""
-    feed = config.feed
-    if feed.target == "s3":
-        from feedcore.sinks.s3 import S3Sink
-        from mock_targets.s3 import MockS3Server
+    from mock_targets.embedded import embedded_sink as open_embedded
 
-        with MockS3Server() as s3:
-            s3.create_bucket(feed.host)
-            sink = S3Sink(feed.host, endpoint_url=s3.endpoint_url, session=s3.session())
-            try:
-                yield sink
-            finally:
-                sink.close()
-                s3.reset()
-        return
-    from feedcore.sinks.sftp import SFTPSink
-    from mock_targets.sftp import MockSFTPServer
-
-    with MockSFTPServer() as sftp:
-        sftp_sink = SFTPSink(
-            feed.hostname,
-            feed.port or 22,
-            username=sftp.username,
-            known_hosts=sftp.known_hosts_file,
-            client_key=sftp.private_key_file,
-            connect_host=sftp.host,
-            connect_port=sftp.port,
-        )
-        try:
-            yield sftp_sink
-        finally:
-            sftp_sink.close()
+    return open_embedded(config)
 
 
 def download(source: Sink, target: LocalSink) -> int:

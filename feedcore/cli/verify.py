@@ -21,8 +21,7 @@ from feedcore import rules
 from feedcore.config import FeedConfig, load_config
 from feedcore.errors import FeedError
 from feedcore.sinks.base import Sink
-from feedcore.sinks.local import LocalSink
-from feedcore.targets import PASSWORD_ENV
+from feedcore.targets import PASSWORD_ENV, TargetOptions, open_location_sink
 from feedcore.verify import walk_location
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -121,22 +120,10 @@ def _check_options(location: LocationArg, args: argparse.Namespace) -> None:
 
 def open_location(location: LocationArg, args: argparse.Namespace) -> Sink:
     """The sink to read through; S3 and SFTP libraries load only when used."""
-    if location.scheme == "s3":
-        from feedcore.sinks.s3 import S3Sink
-
-        return S3Sink(location.root, endpoint_url=args.endpoint_url)
-    if location.scheme == "sftp":
-        from feedcore.sinks.sftp import SFTPSink
-
-        return SFTPSink(
-            location.root,
-            location.port or 22,
-            username=args.user,
-            known_hosts=args.known_hosts,
-            client_key=args.key,
-            password=os.environ.get(PASSWORD_ENV),
-        )
-    return LocalSink(location.root)
+    options = TargetOptions(
+        endpoint_url=args.endpoint_url, known_hosts=args.known_hosts, user=args.user, key=args.key
+    )
+    return open_location_sink(location.scheme, location.root, location.port, options)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,10 +30,7 @@ import contextlib
 import ipaddress
 import posixpath
 import stat
-import threading
-import weakref
 from collections.abc import Coroutine, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -47,6 +44,7 @@ from feedcore.errors import (
     SinkError,
     TransientSinkError,
 )
+from feedcore.loopthread import LoopThread
 from feedcore.naming import partial_name
 from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
 
@@ -178,10 +176,7 @@ class SFTPSink:
         self.listeners = Listeners(listeners if listeners is not None else [])
         self.label = f"sftp://{host}" if port == 22 else f"sftp://{host}:{port}"
 
-        self._state_lock = threading.Lock()
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread = LoopThread("feedlab-sftp-sink")
         # Loop-side state (touched only on the private loop):
         self._conn_lock: asyncio.Lock | None = None
         self._conn: Any = None
@@ -201,31 +196,11 @@ class SFTPSink:
 
     # -- the private loop ----------------------------------------------------
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        with self._state_lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=self._run_loop, args=(loop,), name="feedlab-sftp-sink", daemon=True
-                )
-                thread.start()
-                self._loop, self._thread = loop, thread
-                # A sink dropped without close() must not leave its thread spinning forever.
-                self._finalizer = weakref.finalize(self, loop.call_soon_threadsafe, loop.stop)
-            return self._loop
-
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
-
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        if threading.current_thread() is self._thread:
+        if self._loop_thread.in_loop_thread():
             coro.close()
             raise RuntimeError("SFTPSink methods block; do not call them from the sink's own loop")
-        loop = self._ensure_loop()
-        future: Future[T] = asyncio.run_coroutine_threadsafe(self._guard(coro), loop)
-        return future.result()
+        return self._loop_thread.run(self._guard(coro))
 
     async def _guard(self, coro: Coroutine[Any, Any, T]) -> T:
         """Translate library failures to feedlab's error tree on the loop, where they happen."""
@@ -386,26 +361,16 @@ class SFTPSink:
         return self._call(self._read(key))
 
     def close(self) -> None:
-        with self._state_lock:
-            loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if threading.current_thread() is thread:
+        if self._loop_thread.in_loop_thread():
             raise RuntimeError("SFTPSink.close() cannot run on the sink's own loop")
-        if self._finalizer is not None:
-            self._finalizer.detach()
         try:
-            asyncio.run_coroutine_threadsafe(self._aclose(), loop).result(_CLEANUP_TIMEOUT * 3)
+            self._loop_thread.stop(
+                _CLEANUP_TIMEOUT, shutdown=self._aclose, shutdown_timeout=_CLEANUP_TIMEOUT * 3
+            )
         except Exception:  # closing must not fail a run that already delivered its files
             pass
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(_CLEANUP_TIMEOUT)
-            with self._state_lock:
-                if not thread.is_alive():
-                    loop.close()
-                self._loop = self._thread = None
-                self._conn_lock = None
+            self._conn_lock = None  # bound to the stopped loop; a reopened sink makes a new one
 
     def __enter__(self) -> SFTPSink:
         return self

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from feedcore.config import FeedConfig, load_config
 from feedcore.sinks.base import Sink
 from feedcore.sinks.local import LocalSink
 from feedcore.verify import verify_location
+from mock_targets.embedded import sink_for
 from mock_targets.s3 import MockS3Server
 from mock_targets.sftp import MockSFTPServer
 
@@ -69,30 +69,8 @@ def config_dict(fmt: str, hashed: bool, target: str, path: str, variants: int) -
 def shared_servers(
     monkeypatch: pytest.MonkeyPatch, mock_s3: MockS3Server, mock_sftp: MockSFTPServer
 ) -> None:
-    @contextlib.contextmanager
-    def embedded(config: FeedConfig) -> Iterator[Sink]:
-        from feedcore.sinks.s3 import S3Sink
-        from feedcore.sinks.sftp import SFTPSink
-
-        feed = config.feed
-        sink: Sink
-        if feed.target == "s3":
-            mock_s3.create_bucket(feed.host)
-            sink = S3Sink(feed.host, endpoint_url=mock_s3.endpoint_url, session=mock_s3.session())
-        else:
-            sink = SFTPSink(
-                feed.hostname,
-                feed.port or 22,
-                username=mock_sftp.username,
-                known_hosts=mock_sftp.known_hosts_file,
-                client_key=mock_sftp.private_key_file,
-                connect_host=mock_sftp.host,
-                connect_port=mock_sftp.port,
-            )
-        try:
-            yield sink
-        finally:
-            sink.close()
+    def embedded(config: FeedConfig) -> contextlib.closing[Sink]:
+        return contextlib.closing(sink_for(config, s3=mock_s3, sftp=mock_sftp))
 
     monkeypatch.setattr(simulate_cmd, "embedded_sink", embedded)
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, RadioButton, Static, TabbedContent, TabPane
 
@@ -35,11 +34,11 @@ from tui.widgets.flow_form import FlowForm
 from tui.widgets.preview import PreviewPane
 from tui.widgets.rows_editor import RowsEditor
 from tui.widgets.target_tree import TargetTree
-from tui.widgets.text import set_text
+from tui.widgets.text import PlainNotify, set_text
 from tui.widgets.workbench import Workbench
 
 
-class MainScreen(Screen[None]):
+class MainScreen(PlainNotify, Screen[None]):
     BINDINGS = bindings(SCREEN_ACTIONS)
 
     def __init__(
@@ -67,18 +66,6 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.files_tree.active = self.document.values.target
         self._document_changed()
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Notifications carry file names and rule text, never markup: off by default."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- parts ------------------------------------------------------------------------------
 

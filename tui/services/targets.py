@@ -153,47 +153,29 @@ class MockTargets:
         return sinks
 
     def _open_sink(self, config: FeedConfig) -> Sink:
-        feed = config.feed
-        if feed.target == "s3":
-            from feedcore.sinks.s3 import S3Sink
+        from mock_targets.embedded import sink_for
 
-            s3 = self._s3()
-            self.ensure_bucket(feed.host)
+        if config.feed.target == "s3":
+            self.ensure_bucket(config.feed.host)
             # The mock shares this process (and its GIL): parallel parts buy no speed,
             # and every extra thread delays the UI's turn at the GIL (tui_frames.py).
-            return S3Sink(
-                feed.host,
-                endpoint_url=s3.endpoint_url,
+            return sink_for(
+                config,
+                s3=self._s3(),
+                create_bucket=False,
                 session=self._session,
                 max_concurrency=MOCK_S3_CONCURRENCY,
             )
-        from feedcore.sinks.sftp import SFTPSink
-
-        sftp = self._sftp()
-        return SFTPSink(
-            feed.hostname,
-            feed.port or 22,
-            username=sftp.username,
-            known_hosts=sftp.known_hosts_file,
-            client_key=sftp.private_key_file,
-            connect_host=sftp.host,
-            connect_port=sftp.port,
-        )
+        return sink_for(config, sftp=self._sftp())
 
     def ensure_bucket(self, bucket: str) -> None:
         if bucket in self._buckets:
             return
         s3, client = self._s3(), self._admin()
         try:
-            client.head_bucket(Bucket=bucket)
-        except Exception:
-            extra: dict[str, Any] = {}
-            if s3.region != "us-east-1":
-                extra["CreateBucketConfiguration"] = {"LocationConstraint": s3.region}
-            try:
-                client.create_bucket(Bucket=bucket, **extra)
-            except Exception as exc:
-                raise SinkError(f"cannot create bucket {bucket!r} on the S3 mock: {exc}") from None
+            s3.create_bucket(bucket, exist_ok=True, client=client)
+        except Exception as exc:
+            raise SinkError(f"cannot create bucket {bucket!r} on the S3 mock: {exc}") from None
         self._buckets.add(bucket)
 
     # -- reading back -------------------------------------------------------------------

@@ -14,7 +14,6 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.notifications import SeverityLevel
 from textual.worker import get_current_worker
 
 from feedcore.config import FeedConfig
@@ -39,6 +38,7 @@ from tui.widgets.preview import PreviewPane
 from tui.widgets.sim_bar import SimBar
 from tui.widgets.status import ExportStatus
 from tui.widgets.target_tree import TargetTree
+from tui.widgets.text import PlainNotify
 
 #: Seconds between progress updates shown while an export runs.
 PROGRESS_INTERVAL = 0.1
@@ -48,7 +48,7 @@ class ExportCancelled(FeedError):
     """The app is closing: the export worker stops at its next progress report."""
 
 
-class Workbench(Vertical):
+class Workbench(PlainNotify, Vertical):
     def __init__(self, settings: SimSettings, targets: MockTargets, *, id: str) -> None:
         super().__init__(id=id)
         self.settings = settings
@@ -83,18 +83,6 @@ class Workbench(Vertical):
     @property
     def status(self) -> ExportStatus:
         return self.query_one(ExportStatus)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Notifications carry file names and rule text, never markup: off by default."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
         self.files_tree.border_title = "Delivered files"
