@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
@@ -168,6 +168,7 @@ class S3Sink:
         session: boto3.session.Session | None = None,
         multipart_threshold: int = 8 * MiB,
         part_size: int = 8 * MiB,
+        checksums: Literal["when_supported", "when_required"] = "when_supported",
         max_concurrency: int = 8,
         listeners: list[SinkListener] | None = None,
         max_attempts: int = 3,
@@ -187,13 +188,20 @@ class S3Sink:
         self.max_concurrency = max_concurrency
         self.listeners = Listeners(list(listeners or []))
         self._bucket_checked = False
+        # With checksums on, a multipart upload declares CRC32 up front (as boto3's
+        # managed transfer does): each part is verified on arrival and the server
+        # need not re-hash the assembled object.
+        self._checksum_args: dict[str, str] = (
+            {"ChecksumAlgorithm": "CRC32"} if checksums == "when_supported" else {}
+        )
         config = Config(
             region_name=region,
-            # botocore >= 1.36 adds CRC trailers (aws-chunked bodies) to every upload
-            # by default, which many S3-compatible stores reject; send and verify
-            # checksums only where the API requires them, as before that release.
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
+            # AWS's default: a CRC checksum on every upload (aws-chunked trailer),
+            # verified by the server, so a corrupted byte fails the request instead
+            # of landing in a feed. Some S3-compatible stores reject those trailers;
+            # ``checksums="when_required"`` sends them only where the API insists.
+            request_checksum_calculation=checksums,
+            response_checksum_validation=checksums,
             # botocore's standard mode backs off on throttling, 5xx and dropped
             # connections per request (so one failed part does not restart a whole
             # multipart upload); what is left is a TransientSinkError, which the
@@ -313,7 +321,9 @@ class S3Sink:
             return
         self._abort_leftovers(key)
         try:
-            created = self._client.create_multipart_upload(Bucket=self.bucket, Key=key)
+            created = self._client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, **self._checksum_args
+            )
         except (bce.BotoCoreError, bce.ClientError, OSError) as exc:
             self._raise(exc, "start multipart upload of", key)
         upload_id = str(created["UploadId"])
@@ -325,9 +335,7 @@ class S3Sink:
                 Bucket=self.bucket,
                 Key=key,
                 UploadId=upload_id,
-                MultipartUpload={
-                    "Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
-                },
+                MultipartUpload={"Parts": [etags[n] for n in sorted(etags)]},
                 **({"IfNoneMatch": "*"} if exclusive else {}),
             )
         except BaseException as exc:
@@ -344,19 +352,19 @@ class S3Sink:
 
     def _upload_parts(
         self, key: str, upload_id: str, payload: Payload, parts: Sequence[_Part]
-    ) -> dict[int, str]:
+    ) -> dict[int, dict[str, Any]]:
         """Upload every part concurrently; stop scheduling at the first failure.
 
         All in-flight parts are waited for before returning or raising, so that an
         abort that follows cannot race a part still being stored (S3 would keep it).
         """
-        etags: dict[int, str] = {}
+        etags: dict[int, dict[str, Any]] = {}
         total = len(parts)
         pool = ThreadPoolExecutor(
             max_workers=min(self.max_concurrency, total), thread_name_prefix="s3-part"
         )
         try:
-            pending: set[Future[tuple[_Part, str]]] = {
+            pending: set[Future[tuple[_Part, dict[str, Any]]]] = {
                 pool.submit(self._upload_part, key, upload_id, payload, part) for part in parts
             }
             while pending:
@@ -373,7 +381,7 @@ class S3Sink:
 
     def _upload_part(
         self, key: str, upload_id: str, payload: Payload, part: _Part
-    ) -> tuple[_Part, str]:
+    ) -> tuple[_Part, dict[str, Any]]:
         # Each worker reads its own slice through its own handle: no shared file
         # position, and the bytes are in memory so botocore can resend them on retry.
         if payload.data is not None:
@@ -394,8 +402,12 @@ class S3Sink:
             PartNumber=part.number,
             Body=chunk,
             ContentLength=part.length,
+            **self._checksum_args,
         )
-        return part, str(response["ETag"])
+        completed: dict[str, Any] = {"PartNumber": part.number, "ETag": str(response["ETag"])}
+        if "ChecksumCRC32" in response:
+            completed["ChecksumCRC32"] = response["ChecksumCRC32"]
+        return part, completed
 
     def _abort_leftovers(self, key: str) -> None:
         """Abort uploads of ``key`` that a killed run could not abort (best effort, FS-6.2).
