@@ -113,8 +113,12 @@ class EventReader:
         variants: Collection[str] | None = None,
         strict: bool = False,
         source: str = "events",
+        path: Path | None = None,
     ) -> None:
         self._lines = lines
+        #: The regular file behind ``lines``, when there is one: lets the writer
+        #: split the work over processes (FeedWriter ``workers``).
+        self.path = path
         self.variants = variants
         self.strict = strict
         self.source = source

@@ -35,11 +35,11 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
-from feedcore import naming
+from feedcore import naming, parallel
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
 from feedcore.encoders import FileEncoder
-from feedcore.errors import SinkError, TransientSinkError
+from feedcore.errors import EventError, LineProblem, SinkError, TransientSinkError
 from feedcore.events import Event, EventReader
 from feedcore.fastpath import ChunkRunner, build_runner
 from feedcore.naming import Operation
@@ -205,7 +205,9 @@ class _SpoolFile:
     hasher: hashlib._Hash | None = None
 
     def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+        self.write_bytes(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
         self.handle.write(data)
         if self.hasher is not None:
             self.hasher.update(data)
@@ -222,7 +224,12 @@ class _Spool:
         encoder: FileEncoder,
         max_rows: int | None,
         checksum: bool,
+        *,
+        header: bool = True,
+        name: str | None = None,
     ) -> None:
+        self.header = header
+        self.name = name or operation
         self.checksum = checksum
         self.directory = directory
         self.operation = operation
@@ -234,10 +241,11 @@ class _Spool:
         self._buffered = 0
 
     def _open(self) -> _SpoolFile:
-        path = self.directory / f"{self.operation}-{len(self.files)}"
+        path = self.directory / f"{self.name}-{len(self.files)}"
         handle = open(path, "wb")  # noqa: SIM115 - closed in finish()
         spool = _SpoolFile(path, handle, hasher=hashlib.sha256() if self.checksum else None)
-        spool.write(self.encoder.header())
+        if self.header:
+            spool.write(self.encoder.header())
         self.files.append(spool)
         self._current = spool
         return spool
@@ -272,6 +280,15 @@ class _Spool:
         if self._buffered >= FLUSH_CHARS:
             self._flush()
 
+    def append_file(self, path: str, rows: int) -> None:
+        """Append already-encoded rows (a helper process's part) after what is here."""
+        self._flush()
+        current = self._current or self._open()
+        with open(path, "rb") as part:
+            while block := part.read(FLUSH_CHARS):
+                current.write_bytes(block)
+        current.rows += rows
+
     def finish(self) -> list[_SpoolFile]:
         self._flush()
         for spool in self.files:
@@ -296,7 +313,9 @@ class FeedWriter:
         retry: RetryPolicy | None = None,
         spool_dir: str | Path | None = None,
         progress: ProgressCallback | None = None,
+        workers: int = 1,
     ) -> None:
+        self.workers = workers
         self.config = config
         self.sink = sink
         self.seed = seed
@@ -411,12 +430,92 @@ class FeedWriter:
     ) -> tuple[int, int, int]:
         """The fused path (feedcore.fastpath) over raw lines, chunk by chunk.
 
+        With ``workers`` > 1 and a large regular file behind the reader, the
+        second half of the file is encoded by a forked process at the same time
+        (see :mod:`feedcore.parallel`); the result is byte-identical.
+        """
+        split = parallel.split_point(reader.path, self.workers) if reader.path else None
+        if split is None:
+            _, rows = self._run_lines(reader.lines, 0, reader, runner, builder, spools)
+            return reader.count, reader.count - builder.filtered, rows
+        assert reader.path is not None
+        workdir = spools["add"].directory
+        with parallel.Helper(
+            lambda: self._encode_part(reader, runner, builder, spools, split, workdir)
+        ) as helper:
+            first = parallel.lines_between(reader.path, 0, split, strip_bom=True)
+            lines_seen, rows = self._run_lines(first, 0, reader, runner, builder, spools)
+            part = helper.result()
+        for problem in part.problems:
+            shifted = LineProblem(problem.line + lines_seen, problem.message)
+            if reader.strict:
+                raise EventError(
+                    f"{reader.source}: {shifted} (--strict: stopped before writing anything)"
+                )
+            reader.problems.append(shifted)
+        for op, (path, part_rows) in part.spooled.items():
+            if part_rows:
+                spools[op].append_file(path, part_rows)
+        reader.count += part.events
+        builder.filtered += part.filtered
+        builder.warnings.update(part.warnings)
+        return reader.count, reader.count - builder.filtered, rows + part.rows
+
+    def _encode_part(
+        self,
+        reader: EventReader,
+        runner: ChunkRunner,
+        builder: RowBuilder,
+        spools: dict[str, _Spool],
+        start: int,
+        workdir: Path,
+    ) -> parallel.PartResult:
+        """In the forked helper: encode the file from ``start`` into headerless parts."""
+        assert reader.path is not None
+        reader.problems, reader.count, reader.strict = [], 0, False
+        builder.filtered = 0
+        builder.warnings.clear()
+        self.progress = None
+        parts = {
+            op: _Spool(
+                workdir,
+                spool.operation,
+                spool.encoder,
+                None,
+                False,
+                header=False,
+                name=f"{op}-part",
+            )
+            for op, spool in spools.items()
+        }
+        lines = parallel.lines_between(reader.path, start, None, strip_bom=False)
+        _, rows = self._run_lines(lines, 0, reader, runner, builder, parts)
+        spooled: dict[str, tuple[str, int]] = {}
+        for op, spool in parts.items():
+            files = spool.finish()
+            spooled[op] = (str(files[0].path), files[0].rows) if files else ("", 0)
+        return parallel.PartResult(
+            reader.count, rows, reader.problems, builder.filtered, dict(builder.warnings), spooled
+        )
+
+    def _run_lines(
+        self,
+        lines: Iterable[bytes],
+        first_number: int,
+        reader: EventReader,
+        runner: ChunkRunner,
+        builder: RowBuilder,
+        spools: dict[str, _Spool],
+    ) -> tuple[int, int]:
+        """Encode ``lines`` into ``spools``; returns (lines read, rows written).
+
         Lines the fused loop declines go through ``reader.parse_line`` and the
         general builder, appending to the same chunk buffers so order is kept.
         """
         add_spool, remove_spool = spools["add"], spools["remove"]
-        lines = iter(reader.lines)
-        number = exported = rows = 0
+        lines = iter(lines)
+        number = first_number
+        exported = rows = 0
         add_out: list[str] = []
         remove_out: list[str] = []
         slow_counts = [0, 0]  # rows appended by the slow path, per operation
@@ -456,7 +555,7 @@ class FeedWriter:
             if self.progress is not None:
                 self.progress(Progress("encode", reader.count + exported, rows))
         reader.count += exported
-        return reader.count, reader.count - builder.filtered, rows
+        return number - first_number, rows
 
     def _deliver(
         self,

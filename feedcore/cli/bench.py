@@ -96,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
     suite = runner.run_suite(settings, cases, log)
     if args.write_doc:
         report = _suite_module("report")
-        path = report.write_doc(suite, lambda name: runner.profile(name, settings))
+        path = report.write_doc(
+            suite, lambda name: runner.profile(name, settings), same_side=runner.profile_side
+        )
         log(f"wrote {path}")
     if args.json:
         print(json.dumps(suite.to_json(), indent=2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--seed", metavar="S", help="seed for the random name parts")
     parser.add_argument(
         "--strict", action="store_true", help="stop at the first bad line, writing nothing"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="processes that encode a large events file (default: up to 2; 1 = no split)",
     )
     add_target_args(parser)
     parser.add_argument(
@@ -238,9 +246,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             with open_events(events) as stream:
                 reader = EventReader(
-                    stream, variants=variants, strict=args.strict, source=str(args.events)
+                    stream,
+                    variants=variants,
+                    strict=args.strict,
+                    source=str(args.events),
+                    path=events if events.is_file() else None,
                 )
-                writer = FeedWriter(config, sink, seed=batch.names.seed)
+                writer = FeedWriter(config, sink, seed=batch.names.seed, workers=args.workers)
                 log.debug("delivering to %s with %r", sink.label, writer.retry)
                 result = writer.export(reader, names=batch.names, observer=batch.observer)
         except FeedError as exc:

@@ -1,0 +1,126 @@
+"""Encoding a large events file in two processes at once.
+
+Why: the fused loop (:mod:`feedcore.fastpath`) is CPU-bound Python, and a feed
+export usually runs on a machine with more than one core. A regular file can
+be cut at a line boundary; a forked helper encodes the second half into
+header-less part files while the caller encodes the first, and the caller then
+appends the parts. Bytes, names and line numbers in messages are exactly those
+of a single-process run.
+
+Forking is only safe when the process has no other threads (a thread holding
+a lock at fork time would leave the child deadlocked), so the split is only
+offered to a single-threaded caller — the ``publish`` command — and anything
+else (the TUI, tests with servers in-process) silently keeps one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from feedcore.errors import FeedError, LineProblem
+
+#: Below this size a second process costs more than it saves.
+MIN_SPLIT_BYTES = 8 << 20
+
+
+@dataclass
+class PartResult:
+    """What the helper encoded: counts, its bad lines (numbered from its first line)."""
+
+    events: int
+    rows: int
+    problems: list[LineProblem]
+    filtered: int
+    warnings: dict[str, int]
+    #: operation -> (part file path, rows in it); ("", 0) when it has none
+    spooled: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def split_point(path: Path | None, workers: int) -> int | None:
+    """The byte offset where the helper's half starts, or None to stay single."""
+    if path is None or workers < 2 or not hasattr(os, "fork"):
+        return None
+    if threading.active_count() > 1:
+        return None
+    try:
+        size = path.stat().st_size
+        if size < MIN_SPLIT_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            fh.seek(size // 2)
+            fh.readline()
+            offset = fh.tell()
+    except OSError:
+        return None
+    return offset if 0 < offset < size else None
+
+
+def lines_between(path: Path, start: int, end: int | None, *, strip_bom: bool) -> Iterator[bytes]:
+    """The lines that start in ``[start, end)`` (``end`` None: to the end of the file)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        position = start
+        first = True
+        for line in fh:
+            if end is not None and position >= end:
+                return
+            position += len(line)
+            if first and strip_bom:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            first = False
+            yield line
+
+
+def _child(work: Callable[[], PartResult], conn: Any) -> None:
+    try:
+        conn.send(("ok", work()))
+    except BaseException as exc:  # reported to the parent as one line
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class Helper:
+    """Runs ``work`` in a forked process; :meth:`result` waits for its PartResult."""
+
+    def __init__(self, work: Callable[[], PartResult]) -> None:
+        self._work = work
+
+    def __enter__(self) -> Helper:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_child, args=(self._work, send), name="feedlab-encode", daemon=True
+        )
+        self._process.start()
+        send.close()
+        return self
+
+    def result(self) -> PartResult:
+        try:
+            status, payload = self._receive.recv()
+        except EOFError:
+            raise FeedError("the helper encoding process ended without a result") from None
+        self._process.join()
+        if status != "ok":
+            raise FeedError(f"the helper encoding process failed: {payload}")
+        assert isinstance(payload, PartResult)
+        return payload
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._receive.close()
