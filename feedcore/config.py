@@ -256,7 +256,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"]]
         kind = err["type"]
-        field = _dotted(loc)
+        field = _dotted(list(err["loc"]))
         value = err.get("input")
         located = (err.get("ctx") or {}).get("error")
         if isinstance(located, FieldValueError):
@@ -283,12 +283,12 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def _dotted(loc: list[str]) -> str:
+def _dotted(loc: list[str | int]) -> str:
     """``flow.variants[0].name``; a key that is not plain (an unknown key with spaces,
     dots or control characters) is quoted, so an error line always names one field."""
     out = ""
     for part in loc:
-        if part.isdigit():
+        if isinstance(part, int):  # a list index ("¹".isdigit() is true: ask the type)
             out += f"[{part}]"
             continue
         shown = part if _PLAIN_KEY.fullmatch(part) else repr(part)

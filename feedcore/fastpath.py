@@ -83,16 +83,29 @@ def run(lines, number, add_out, remove_out, slow):
 """
 
 
-class _WireEvent(msgspec.Struct, forbid_unknown_fields=True):
-    """The FS-7 event shape, validated in C; anything it rejects goes the slow way."""
+def _event_decoder(attributes: list[str]) -> Callable[[bytes], Any]:
+    """A C decoder for the FS-7 event shape that keeps only the attributes the
+    contexts read (``f0``, ``f1``, ... renamed from their JSON names): other
+    attributes are validated as JSON but never become Python objects.
+    Anything it rejects (wrong types, unknown keys, ``attributes: null``) goes
+    the slow way, where the messages are made."""
+    fields = [(f"f{i}", Any, None) for i in range(len(attributes))]
+    attrs = msgspec.defstruct(
+        "Attributes", fields, rename={f"f{i}": name for i, name in enumerate(attributes)}
+    )
+    event = msgspec.defstruct(
+        "WireEvent",
+        [
+            ("type", Literal["enter", "exit"]),
+            ("email", str),
+            ("variant", str | None, None),
+            ("attributes", attrs, msgspec.field(default_factory=attrs)),
+        ],
+        forbid_unknown_fields=True,
+    )
+    decode: Callable[[bytes], Any] = msgspec.json.Decoder(event).decode
+    return decode
 
-    type: Literal["enter", "exit"]
-    email: str
-    variant: str | None = None
-    attributes: dict[str, Any] = {}
-
-
-_STRUCT_DECODER = msgspec.json.Decoder(_WireEvent)
 
 _HASH = """        norm = ident.lower()
         ident = sha256(norm.encode()).hexdigest()"""
@@ -122,10 +135,10 @@ def fast_path_applies(config: FeedConfig) -> bool:
     )
 
 
-def _lookup(index: int, attribute: str, hashed: bool) -> str:
+def _lookup(index: int, field: int, hashed: bool) -> str:
     """Same conversion as templating's lookup: None stays null, others via str()."""
     lines = [
-        f"        c{index} = a.get({attribute!r})",
+        f"        c{index} = a.f{field}",
         f"        if c{index} is not None and type(c{index}) is not str:",
         f"            c{index} = str(c{index})",
     ]
@@ -184,8 +197,9 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         for op in ("add", "remove")
     }
     enc = encoders["add"]
+    attributes = list(dict.fromkeys(attribute for _, attribute in plan if attribute is not None))
     namespace: dict[str, Any] = {
-        "decode": _STRUCT_DECODER.decode,
+        "decode": _event_decoder(attributes),
         "DECODE_ERRORS": (msgspec.DecodeError, UnicodeDecodeError),
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
@@ -221,7 +235,10 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         namespace[name] = table
     source = _TEMPLATE.format(
         identity=_HASH if config.feed.hash_identity else "",
-        lookups="\n".join(_lookup(i, plan[i][1] or "", config.feed.hash_identity) for i in dynamic),
+        lookups="\n".join(
+            _lookup(i, attributes.index(plan[i][1] or ""), config.feed.hash_identity)
+            for i in dynamic
+        ),
         encode=_encode_source(fmt, dynamic),
     )
     exec(compile(source, f"<feedlab fast path: {config.client}>", "exec"), namespace)

@@ -47,6 +47,12 @@ def register(sub: Any) -> None:
         "--write-doc", action="store_true", help="regenerate docs/performance.md from this run"
     )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="FILE",
+        help="render a saved --json run (table, --json or --write-doc) instead of running",
+    )
     parser.set_defaults(func=run)
 
 
@@ -93,7 +99,14 @@ def run(args: argparse.Namespace) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    suite = runner.run_suite(settings, cases, log)
+    if args.from_json is not None:
+        try:
+            suite = runner.Suite.from_json(json.loads(args.from_json.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"feedlab: cannot read {args.from_json}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        suite = runner.run_suite(settings, cases, log)
     if args.write_doc:
         report = _suite_module("report")
         path = report.write_doc(
