@@ -50,6 +50,7 @@ def _digest(path: Path) -> str:
 def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
     count = settings.size(EVENTS)
     wall: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
+    cpu: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
     rss: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
     digests: dict[str, str] = {}
     with scratch("e2e") as work:
@@ -65,6 +66,7 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
                 done = run_process(argv, env=env).check(side)
                 if record:
                     wall[side].append(done.seconds)
+                    cpu[side].append(done.cpu)
                     rss[side].append(done.max_rss / MB)
                 if side not in digests:
                     digests[side] = _digest(next(out.rglob(data_glob)))
@@ -109,7 +111,8 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
                 samples=dict(wall),
                 best_ratio=paired_best(wall["feedlab"], wall["stdlib"], False),
                 note=f"{count:,} events -> {2 * count:,} rows; add file {same}; "
-                "wall time of each process, start-up and imports included",
+                "wall time of each process, start-up and imports included; CPU time "
+                f"{median(cpu['feedlab']):.2f} s vs {median(cpu['stdlib']):.2f} s",
             )
         )
     if want("e2e-publish-rss"):
@@ -122,7 +125,7 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
                 peer_value=median(rss["stdlib"]),
                 target=Target("value_max", 250, "MB"),
                 samples=dict(rss),
-                note="peak RSS (ru_maxrss via wait4) of the publish run above",
+                note="peak RSS (GNU time %M, the process's own) of the publish runs above",
             )
         )
     return results

@@ -333,6 +333,11 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
     return results
 
 
+def profile_side(name: str) -> str:
+    """encode-csv-stdlib and encode-csv-polars time the same feedlab side."""
+    return name.rsplit("-", 1)[0]
+
+
 def profile(name: str, settings: Settings) -> str | None:
     """cProfile of feedlab's side of ``name`` at a fifth of its size."""
     from benchmarks.profiling import profile_call

@@ -37,7 +37,7 @@ def profile_call(fn: Callable[[], T], top: int = 15) -> tuple[T, str]:
         result = fn()
     finally:
         main.disable()
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     with lock:
         others = list(profiles)
     return result, summarise([main, *others], top)

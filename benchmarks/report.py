@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from benchmarks.core import ROOT, CaseResult
 from benchmarks.runner import Suite
 
 DOC = ROOT / "docs" / "performance.md"
+#: A saved ``--json`` run of a checkout with the proposed diff applied.
+PATCHED = ROOT / "benchmarks" / "proposals" / "patched.json"
 VERDICT = {True: "pass", False: "FAIL", None: "-"}
 
 
@@ -31,6 +34,13 @@ def ratio(result: CaseResult) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}" if result.target.kind == "ratio_max" else f"{value:.2f}x"
+
+
+def headline(result: CaseResult) -> str:
+    """What the target judges: the ratio, or the feedlab value for absolute targets."""
+    if result.target.kind in ("value_max", "delta_max"):
+        return f"{number(result.feedlab)} {result.unit}"
+    return ratio(result)
 
 
 def verdict(result: CaseResult) -> str:
@@ -109,14 +119,17 @@ def markdown(suite: Suite, profiles: dict[str, str | None]) -> str:
     lines += ["", "## Targets missed", ""]
     if not missed:
         lines.append("None: every case with a target met it in this run.")
+    saved = _patched()
+    patched = {p.name: p for p in saved.results} if saved is not None else {}
     for r in missed:
-        lines += _missed(r, profiles.get(r.name))
+        lines += _missed(r, profiles.get(r.name), patched.get(r.name))
     if findings.PROPOSALS:
         lines += ["", "## Proposed feedcore changes", "", findings.PROPOSALS]
+        lines += _patched_table(suite)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _missed(r: CaseResult, profile: str | None) -> list[str]:
+def _missed(r: CaseResult, profile: str | None, patched: CaseResult | None) -> list[str]:
     best = "-" if r.best_ratio is None else f"{r.best_ratio:.2f}"
     story = findings.MISSED.get(r.name, findings.Finding("not analysed yet", "nothing yet", ""))
     lines = [
@@ -125,7 +138,9 @@ def _missed(r: CaseResult, profile: str | None) -> list[str]:
         f"**What bounds it.** {story.bounds}",
         "",
     ]
-    if profile:
+    if profile and profile.startswith("(the same"):
+        lines += [f"Profile: {profile[1:-1]}.", ""]
+    elif profile:
         lines += [
             "Profile of feedlab's side (cProfile, every thread, top functions by own time):",
             "",
@@ -138,19 +153,65 @@ def _missed(r: CaseResult, profile: str | None) -> list[str]:
     reached = f"Best paired ratio in this run: {best}."
     if story.best:
         reached += f" {story.best}"
+    if patched is not None:
+        reached += f" Latest patched run: {headline(patched)} ({verdict(patched)})."
     lines += [f"**Best ratio reached.** {reached}", ""]
     return lines
 
 
-def write_doc(suite: Suite, profile: Callable[[str], str | None], path: Path = DOC) -> Path:
-    """Profile each missed case's feedlab side, then regenerate the doc."""
-    profiles: dict[str, str | None] = {}
+def _patched() -> Suite | None:
+    """The saved run of a checkout with the proposed diff applied, if there is one."""
+    if not PATCHED.is_file():
+        return None
+    return Suite.from_json(json.loads(PATCHED.read_text("utf-8")))
+
+
+def _patched_table(suite: Suite) -> list[str]:
+    """This run next to the saved run of the patched checkout, when there is one."""
+    patched = _patched()
+    if patched is None:
+        return []
+    by_name = {r.name: r for r in patched.results}
+    lines = [
+        "",
+        f"With the diff applied (`PYTHONPATH=<patched checkout> feedlab bench --json`, "
+        f"{patched.machine['date']}, load {machine_line(patched).split('load average ')[-1]}):",
+        "",
+        "| case | this run | patched | target | patched result |",
+        "|---|---:|---:|---|---|",
+    ]
     for r in suite.results:
-        if r.passed is False and r.error is None:
-            try:
-                profiles[r.name] = profile(r.name)
-            except Exception as exc:
-                profiles[r.name] = f"(profiling failed: {type(exc).__name__}: {exc})"
+        other = by_name.get(r.name)
+        if other is None or r.target.kind == "info":
+            continue
+        lines.append(
+            f"| `{r.name}` | {headline(r)} | {headline(other)} | {r.target.text} "
+            f"| {verdict(other)} |"
+        )
+    return lines
+
+
+def write_doc(
+    suite: Suite,
+    profile: Callable[[str], str | None],
+    path: Path = DOC,
+    same_side: Callable[[str], str] = lambda name: name,
+) -> Path:
+    """Profile each missed case's feedlab side (once per distinct side), then write the doc."""
+    profiles: dict[str, str | None] = {}
+    first: dict[str, str] = {}  # feedlab side -> the case whose section shows its profile
+    for r in suite.results:
+        if r.passed is not False or r.error is not None:
+            continue
+        side = same_side(r.name)
+        if side in first:
+            profiles[r.name] = f"(the same feedlab side as `{first[side]}`: see its profile)"
+            continue
+        first[side] = r.name
+        try:
+            profiles[r.name] = profile(r.name)
+        except Exception as exc:
+            profiles[r.name] = f"(profiling failed: {type(exc).__name__}: {exc})"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(markdown(suite, profiles), encoding="utf-8")
     return path

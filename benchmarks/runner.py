@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,44 @@ class Suite:
             "quick": self.settings.quick,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Suite:
+        """A saved ``--json`` run, to render its table or doc again without rerunning it."""
+        results = []
+        for case in data["cases"]:
+            result = CaseResult(
+                name=case["name"],
+                unit=case["unit"],
+                feedlab=case["feedlab"],
+                peer=case["peer"],
+                peer_value=case["peer_value"],
+                target=parse_target(case["target"]),
+                samples=case.get("samples", {}),
+                note=case.get("note", ""),
+                error=case.get("error"),
+                best_ratio=case.get("best_ratio"),
+            )
+            if case.get("ratio") is not None and result.ratio is None:
+                result.ratio_override = case["ratio"]
+            results.append(result)
+        return cls(Settings(quick=bool(data.get("quick"))), results, dict(data["machine"]))
+
+
+_TARGET = re.compile(r"^(>=|<=|<) (?:peer \+ )?([0-9.]+)x? ?(.*)$")
+
+
+def parse_target(text: str) -> Target:
+    """The inverse of :attr:`Target.text`."""
+    match = _TARGET.match(text)
+    if text == "info" or match is None:
+        return Target("info")
+    op, bound, unit = match.group(1), float(match.group(2)), match.group(3)
+    if "peer +" in text:
+        return Target("delta_max", bound, unit)
+    if op == "<":
+        return Target("value_max", bound, unit)
+    return Target("ratio_min" if op == ">=" else "ratio_max", bound)
+
 
 def run_suite(
     settings: Settings, cases: Sequence[str], log: Callable[[str], None] = lambda _: None
@@ -101,6 +140,15 @@ def describe(result: CaseResult) -> str:
     verdict = {True: "pass", False: "FAIL", None: "-"}[result.passed]
     ratio = "-" if result.ratio is None else f"{result.ratio:.2f}"
     return f"ratio {ratio} (target {result.target.text}) {verdict}"
+
+
+def profile_side(name: str) -> str:
+    """Cases that time the same feedlab side share one profile (e.g. encode-csv-*)."""
+    for family, names in catalogue().items():
+        if name in names:
+            fn = getattr(_module(family), "profile_side", None)
+            return name if fn is None else str(fn(name))
+    return name
 
 
 def profile(name: str, settings: Settings) -> str | None:

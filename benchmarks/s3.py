@@ -165,6 +165,11 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
     return results
 
 
+def profile_side(name: str) -> str:
+    """Both 100 MiB cases time the same S3Sink.put."""
+    return "s3-100mib" if name.startswith("s3-100mib") else name
+
+
 def profile(name: str, settings: Settings) -> str | None:
     """cProfile (all threads) of feedlab's worker for ``name``, against a fresh server."""
     from benchmarks.profiling import ENV

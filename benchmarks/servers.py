@@ -34,7 +34,7 @@ class Server:
 
     def cpu(self) -> float:
         """User + system CPU seconds the server process has used so far."""
-        import psutil
+        import psutil  # type: ignore[import-untyped, unused-ignore]
 
         times = psutil.Process(self.proc.pid).cpu_times()
         return float(times.user + times.system)

@@ -1,7 +1,8 @@
 """``feedlab bench`` (issue 6): the JSON shape and the plumbing, never timings.
 
 A cheap subset runs at ``--quick`` size; every number is only checked to be
-there and positive, never compared with anything (the machine is shared).
+there and positive, never compared with anything (the machine is shared). The
+TUI case is left out: it runs the TUI engineer's script, covered by its owner.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def test_quick_json_run_of_a_cheap_subset_has_the_documented_shape() -> None:
             "--quick",
             "--json",
             "--cases",
-            "encode-csv-stdlib,fused-jsonl-stdlib,e2e,tui",
+            "encode-csv-stdlib,fused-jsonl-stdlib,e2e",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -49,15 +50,13 @@ def test_quick_json_run_of_a_cheap_subset_has_the_documented_shape() -> None:
         "fused-jsonl-stdlib",
         "e2e-publish-wall",
         "e2e-publish-rss",
-        "tui-frame-gap",
     ]
     for case in report["cases"]:
         assert case.keys() >= CASE_KEYS, case
         assert "error" not in case, case
         assert isinstance(case["target"], str) and case["target"]
         assert case["pass"] in (True, False, None)
-        if case["name"] != "tui-frame-gap":
-            assert case["feedlab"] > 0 and case["peer_value"] > 0 and case["ratio"] > 0
+        assert case["feedlab"] > 0 and case["peer_value"] > 0 and case["ratio"] > 0
     by_name = {case["name"]: case for case in report["cases"]}
     assert by_name["e2e-publish-wall"]["unit"] == "s"
     assert by_name["e2e-publish-wall"]["target"] == "<= 0.5"
@@ -136,6 +135,12 @@ def test_tui_frame_gap_parsing() -> None:
     assert tui.parse_gap_ms('{"frames": 10, "max_gap_ms": 17}') == 17.0
     assert tui.parse_gap_ms("max gap 0.25 s") == 250.0
     assert tui.parse_gap_ms("nothing here") is None
+    printed = (
+        "tui_frames: 1,000,000 rows to s3 in 4.8 s; 255 ticks at 60 Hz; largest gap 166.5 ms, "
+        "p99 84.4 ms, median 16.5 ms (target: largest gap < 100 ms)"
+    )
+    assert tui.parse_gap_ms(printed) == 166.5
+    assert tui.parse_gap_ms("(target: largest gap < 100 ms)") is None
 
 
 def test_quick_sizes_shrink_twenty_fold() -> None:
