@@ -152,7 +152,7 @@ class SFTPSink:
         password: str | None = None,
         connect_host: str | None = None,
         connect_port: int | None = None,
-        block_size: int = 256 * 1024,
+        block_size: int = 128 * 1024,
         max_requests: int = 64,
         listeners: list[SinkListener] | None = None,
         timeout: float = 30.0,

@@ -38,7 +38,13 @@ def big_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     lines[0] = b"\xef\xbb\xbf" + lines[0]
     path = tmp_path_factory.mktemp("events") / "big.jsonl"
     path.write_bytes(b"".join(lines))
-    assert parallel.split_point(path, 2) is not None, "big enough to be split"
+    probe = subprocess.run(  # a fresh, single-threaded process, as `publish` is
+        [sys.executable, "-c",
+         "import sys; from pathlib import Path; from feedcore import parallel; "
+         "print(parallel.split_point(Path(sys.argv[1]), 2))", str(path)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert probe.stdout.strip() != "None", "big enough to be split"
     return path
 
 
