@@ -109,6 +109,39 @@ def test_fs6_3_sigkill_between_data_and_control_then_rerun_adds_only_the_control
     )
 
 
+def _kill_while_the_control_file_is_held(
+    target: SFTPTarget | S3Target,
+    stall: Stall | S3Stall,
+    held: str,
+    env: dict[str, str] | None,
+    tmp_path: Path,
+    isolated_state_dir: Path,
+    fault_matrix: FaultMatrix,
+    request: pytest.FixtureRequest,
+) -> None:
+    """No test hook: the mock holds the control file's request, and the process is killed."""
+    config_path, events_path = write_inputs(tmp_path, target.config, EVENTS)
+    proc = start_feedlab(*publish_args(target, config_path, events_path), env=env)
+    try:
+        assert stall.holding.wait(60), f"the control file's {held} never reached the server"
+        before = target.files()
+        assert _kinds(before) == ["data"]
+    finally:
+        proc.kill()
+        proc.communicate(timeout=60)
+        stall.release()
+    assert proc.returncode == KILLED
+    files = _finish_and_check(target, config_path, events_path, isolated_state_dir, before)
+    fault_matrix.record(
+        target=target.name,
+        fault=f"process killed (SIGKILL) while its control-file {held} was held by the server",
+        injected=stall.fired,
+        outcome="rerun of the same command added the control file; data not resent twice",
+        audit=audit(files, target.config, expected_contacts(EVENTS), target.pending_uploads()),
+        test=request.node.name,
+    )
+
+
 def test_fs6_3_sftp_sigkill_while_the_control_file_is_in_flight(
     sftp_target: SFTPTarget,
     sftp_ops: list[Operation],
@@ -117,27 +150,9 @@ def test_fs6_3_sftp_sigkill_while_the_control_file_is_in_flight(
     fault_matrix: FaultMatrix,
     request: pytest.FixtureRequest,
 ) -> None:
-    """No test hook: the mock holds the control file's open, and the process is killed."""
     stall = sftp_target.faults.add(Stall("open", files="control", seconds=60))
-    config_path, events_path = write_inputs(tmp_path, sftp_target.config, EVENTS)
-    proc = start_feedlab(*publish_args(sftp_target, config_path, events_path))
-    try:
-        assert stall.holding.wait(60), "the control file was never opened"
-        before = sftp_target.files()
-        assert _kinds(before) == ["data"]
-    finally:
-        proc.kill()
-        proc.communicate(timeout=60)
-        stall.release()
-    assert proc.returncode == KILLED
-    files = _finish_and_check(sftp_target, config_path, events_path, isolated_state_dir, before)
-    fault_matrix.record(
-        target="sftp",
-        fault="process killed (SIGKILL) while its control-file request was held by the server",
-        injected=stall.fired,
-        outcome="rerun of the same command added the control file; data not resent twice",
-        audit=audit(files, sftp_target.config, expected_contacts(EVENTS)),
-        test=request.node.name,
+    _kill_while_the_control_file_is_held(
+        sftp_target, stall, "open", None, tmp_path, isolated_state_dir, fault_matrix, request
     )
 
 
@@ -149,29 +164,9 @@ def test_fs6_3_s3_sigkill_while_the_control_put_is_in_flight(
     request: pytest.FixtureRequest,
 ) -> None:
     stall = s3_target.faults.add(S3Stall(["PutObject"], files="control", seconds=60))
-    config_path, events_path = write_inputs(tmp_path, s3_target.config, EVENTS)
-    proc = start_feedlab(
-        *publish_args(s3_target, config_path, events_path), env=target_env(s3_target)
-    )
-    try:
-        assert stall.holding.wait(60), "the control file was never sent"
-        before = s3_target.files()
-        assert _kinds(before) == ["data"]
-    finally:
-        proc.kill()
-        proc.communicate(timeout=60)
-        stall.release()
-    assert proc.returncode == KILLED
-    files = _finish_and_check(s3_target, config_path, events_path, isolated_state_dir, before)
-    fault_matrix.record(
-        target="s3",
-        fault="process killed (SIGKILL) while its control-file PUT was held by the server",
-        injected=stall.fired,
-        outcome="rerun of the same command added the control file; data not resent twice",
-        audit=audit(
-            files, s3_target.config, expected_contacts(EVENTS), s3_target.pending_uploads()
-        ),
-        test=request.node.name,
+    env = target_env(s3_target)
+    _kill_while_the_control_file_is_held(
+        s3_target, stall, "PUT", env, tmp_path, isolated_state_dir, fault_matrix, request
     )
 
 
