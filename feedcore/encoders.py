@@ -8,13 +8,21 @@ Two entry points with byte-identical output:
   (timestamp, segment, flow name, operation, every action's encoded form) is
   encoded once; a contact's rows differ only in ``action``, so its shared
   fields are encoded once and the rows are joined from ready-made pieces.
+  Its two entry points (:meth:`FileEncoder.contact_lines` for one contact,
+  :meth:`FileEncoder.encode_contacts` for many) are generated per file, as
+  :mod:`feedcore.fastpath` does: no helper call per field, one regex search
+  per contact deciding whether any of its CSV/TSV fields needs quoting.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
+from types import CodeType
+from typing import Any
 
 from feedcore.naming import Format
 from feedcore.rows import ContactRows
@@ -113,6 +121,15 @@ class FileEncoder:
             self.context_keys = [delim] * (len(columns) - 7)
             self.end = CSV_LINE_END
 
+        self._between: dict[str | None, str] = {}
+        generated = self._generate()
+        #: All rows of one contact as text, and how many rows that is.
+        self.contact_lines: Callable[[ContactRows], tuple[str, int]] = generated["contact_lines"]
+        #: All rows of many contacts (in order) as text, and how many rows that is.
+        self.encode_contacts: Callable[[Iterable[ContactRows]], tuple[str, int]] = generated[
+            "encode_contacts"
+        ]
+
     def header(self) -> str:
         return header(self.fmt, self.columns)
 
@@ -133,14 +150,109 @@ class FileEncoder:
         tail_parts.append(self.end)
         return head, "".join(tail_parts), self._actions(contact.actions)
 
-    def contact_lines(self, contact: ContactRows) -> tuple[str, int]:
-        """All rows of one contact as text, and how many rows that is."""
-        head, tail, actions = self._pieces(contact)
-        if len(actions) == 1:
-            return head + actions[0] + tail, 1
-        return "".join([head + a + tail for a in actions]), len(actions)
-
     def contact_row_lines(self, contact: ContactRows) -> list[str]:
         """The same text, one string per row (for splitting files, FS-5.2)."""
         head, tail, actions = self._pieces(contact)
         return [head + a + tail for a in actions]
+
+    def _between_of(self, variant: str | None) -> str:
+        """The text between ``action`` and the first context: variant and operation."""
+        text = self.variant_key + self.field(variant) + self.operation_text
+        if len(self._between) < 256:  # variants are few; never let odd input grow it
+            self._between[variant] = text
+        return text
+
+    def _generate(self) -> dict[str, Any]:
+        """:attr:`contact_lines` and :attr:`encode_contacts`, specialised to this file."""
+        namespace: dict[str, Any] = {
+            "ACTIONS": self._action_cache,
+            "actions_of": self._actions,
+            "BETWEEN": self._between,
+            "between_of": self._between_of,
+            "MID": self.mid,
+            "END": self.end,
+            "HEAD0": self.ident_prefix,
+            "FIELD": self.field,
+            "ENC": _encode_json_str,
+            "NEEDS": None if self.fmt == "jsonl" else NEEDS_QUOTE[self.fmt].search,
+        }
+        for i, key in enumerate(self.context_keys):
+            namespace[f"SEP{i}"] = key
+        exec(_encoder_code(self.fmt == "jsonl", len(self.context_keys)), namespace)
+        return namespace
+
+
+@functools.lru_cache(maxsize=64)
+def _encoder_code(jsonl: bool, count: int) -> CodeType:
+    """The generated encoder, which depends only on JSON-or-delimited and the context count.
+
+    A contact's text is ``head + (suffix + head).join(actions) + suffix``
+    (``head``: identifier and the constant columns; ``suffix``: variant,
+    operation, contexts, line end). Output equals :func:`encode_rows`.
+    """
+    names = [f"c{i}" for i in range(count)]
+    lines = [f"{', '.join(names)}, = contact.contexts"] if count else []
+    if jsonl:
+        values = [f"SEP{i} + ('null' if {n} is None else ENC({n}))" for i, n in enumerate(names)]
+        lines += [
+            "head = HEAD0 + ENC(contact.identifier) + MID",
+            f"suffix = {' + '.join(['between', *values, 'END'])}",
+        ]
+    else:  # one regex search over the variable text decides if anything needs quoting
+        probe = " + ".join(["ident", *[f"({n} or '')" for n in names]])
+        plain = [f"SEP{i} + ({n} or '')" for i, n in enumerate(names)]
+        quoted = [f"SEP{i} + FIELD({n})" for i, n in enumerate(names)]
+        lines += [
+            "ident = contact.identifier",
+            f"if NEEDS({probe}) is None:",
+            "    head = ident + MID",
+            f"    suffix = {' + '.join(['between', *plain, 'END'])}",
+            "else:",
+            "    head = FIELD(ident) + MID",
+            f"    suffix = {' + '.join(['between', *quoted, 'END'])}",
+        ]
+    lines += [
+        "if n == 2:",
+        "    text = head + acts[0] + suffix + head + acts[1] + suffix",
+        "elif n == 1:",
+        "    text = head + acts[0] + suffix",
+        "else:",
+        "    text = head + (suffix + head).join(acts) + suffix",
+    ]
+    body = "\n".join(lines)
+    source = f"""
+def contact_lines(contact):
+    between = BETWEEN.get(contact.variant)
+    if between is None:
+        between = between_of(contact.variant)
+    acts = ACTIONS.get(contact.actions)
+    if acts is None:
+        acts = actions_of(contact.actions)
+    n = len(acts)
+{textwrap.indent(body, "    ")}
+    return text, n
+
+def encode_contacts(contacts):
+    out = []
+    append = out.append
+    rows = 0
+    last = between = last_actions = acts = None
+    n = 0
+    for contact in contacts:
+        if contact.variant is not last or between is None:
+            last = contact.variant
+            between = BETWEEN.get(last)
+            if between is None:
+                between = between_of(last)
+        if contact.actions is not last_actions:  # one tuple per variant (RowBuilder)
+            last_actions = contact.actions
+            acts = ACTIONS.get(last_actions)
+            if acts is None:
+                acts = actions_of(last_actions)
+            n = len(acts)
+{textwrap.indent(body, "        ")}
+        append(text)
+        rows += n
+    return "".join(out), rows
+"""
+    return compile(source, f"<feedlab {'jsonl' if jsonl else 'csv/tsv'} encoder>", "exec")

@@ -7,6 +7,7 @@ messages must never quote a line, because a line carries a raw address.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -161,9 +162,9 @@ def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
     iterator = iter(lines)
     first = next(iterator, None)
     if first is None:
-        return
-    yield first.removeprefix(b"\xef\xbb\xbf")
-    yield from iterator
+        return iter(())
+    # chain, not ``yield from``: no Python frame is resumed for each of the other lines.
+    return itertools.chain((first.removeprefix(b"\xef\xbb\xbf"),), iterator)
 
 
 def open_events(path: str | Path) -> BinaryIO:

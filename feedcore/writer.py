@@ -44,13 +44,20 @@ from feedcore.events import Event, EventReader
 from feedcore.fastpath import ChunkRunner, build_runner
 from feedcore.naming import Operation
 from feedcore.retry import RetryPolicy
-from feedcore.rows import RowBuilder
+from feedcore.rows import ContactRows, RowBuilder
 from feedcore.sinks.base import Payload, Sink, emit
 
 log = logging.getLogger("feedcore.writer")
 
-#: Characters of encoded text buffered before a write to the spool file.
-FLUSH_CHARS = 1 << 20
+#: Bytes of encoded rows buffered before a write to the spool file.
+FLUSH_BYTES = 1 << 20
+#: A data file that never outgrows FLUSH_BYTES stays in memory (no spool file,
+#: no spool folder), as long as the export's in-memory files stay under this.
+MEMORY_SPOOL_BYTES = 8 << 20
+#: Contact texts joined and encoded to UTF-8 together (see _Spool._buffer).
+ENCODE_PIECES = 1000
+#: Contacts encoded together on the general path (FileEncoder.encode_contacts).
+ENCODE_BATCH = 1000
 PROGRESS_EVERY = 5000
 #: Lines per chunk of the fused fast path (bounded memory, cheap progress reports).
 FAST_CHUNK = 20_000
@@ -152,6 +159,9 @@ class BatchNames:
         self.folder = naming.folder(config.feed.path, self.at)
         for slot, part in (drawn or {}).items():
             self._drawn[self._parse_slot(slot, part)] = part
+        #: Random parts come from the CSPRNG, drawn by this batch: no earlier run can
+        #: have used these names, so delivery need not check for its control files.
+        self.fresh = seed is None and not drawn
 
     @staticmethod
     def _parse_slot(slot: str, part: str) -> tuple[str, int]:
@@ -198,28 +208,62 @@ class BatchNames:
 
 @dataclass
 class _SpoolFile:
-    path: Path
-    handle: BinaryIO
+    """One data file's encoded rows: in memory while small, else in a local spool file."""
+
     rows: int = 0
     size: int = 0
     hasher: hashlib._Hash | None = None
-
-    def write(self, text: str) -> None:
-        self.write_bytes(text.encode("utf-8"))
+    path: Path | None = None
+    handle: BinaryIO | None = None
+    #: The whole file, when it never had to leave memory.
+    data: bytes | None = None
 
     def write_bytes(self, data: bytes) -> None:
+        assert self.handle is not None
         self.handle.write(data)
         if self.hasher is not None:
             self.hasher.update(data)
         self.size += len(data)
 
+    def keep(self, data: bytes) -> None:
+        self.data = data
+        if self.hasher is not None:
+            self.hasher.update(data)
+        self.size = len(data)
+
+    def payload(self) -> Payload:
+        if self.data is not None:
+            return Payload.from_bytes(self.data)
+        assert self.path is not None
+        return Payload.from_file(self.path)
+
+
+class _MemoryBudget:
+    """Bytes of finished data files kept in memory by one export (shared by its spools)."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
+
 
 class _Spool:
-    """Encoded rows of one operation, in one or more local files."""
+    """Encoded rows of one operation, in one or more data files.
+
+    Text is encoded to UTF-8 as soon as it is added, a few contacts at a time:
+    a piece stays small (cache-resident), and one emoji makes only its own piece
+    a 4-bytes-per-character string, not a whole megabyte's worth. A file is
+    written to the spool folder once it outgrows FLUSH_BYTES; a small one stays
+    in memory when a ``budget`` allows, so a small export touches no disk.
+    """
 
     def __init__(
         self,
-        directory: Path,
+        directory: Callable[[], Path],
         operation: Operation,
         encoder: FileEncoder,
         max_rows: int | None,
@@ -227,6 +271,7 @@ class _Spool:
         *,
         header: bool = True,
         name: str | None = None,
+        budget: _MemoryBudget | None = None,
     ) -> None:
         self.header = header
         self.name = name or operation
@@ -235,34 +280,61 @@ class _Spool:
         self.operation = operation
         self.encoder = encoder
         self.max_rows = max_rows
+        self.budget = budget
         self.files: list[_SpoolFile] = []
         self._current: _SpoolFile | None = None
-        self._buffer: list[str] = []
+        self._buffer: list[bytes] = []
         self._buffered = 0
 
     def _open(self) -> _SpoolFile:
-        path = self.directory / f"{self.name}-{len(self.files)}"
-        handle = open(path, "wb")  # noqa: SIM115 - closed in finish()
-        spool = _SpoolFile(path, handle, hasher=hashlib.sha256() if self.checksum else None)
-        if self.header:
-            spool.write(self.encoder.header())
+        if self._current is not None:
+            self._seal(self._current)
+        spool = _SpoolFile(hasher=hashlib.sha256() if self.checksum else None)
         self.files.append(spool)
         self._current = spool
+        if self.header:
+            self._append(self.encoder.header())
         return spool
 
-    def _flush(self) -> None:
-        if self._buffer and self._current is not None:
-            self._current.write("".join(self._buffer))
+    def _spill(self, current: _SpoolFile) -> None:
+        if current.handle is None:
+            current.path = self.directory() / f"{self.name}-{len(self.files) - 1}"
+            current.handle = open(current.path, "wb")  # noqa: SIM115 - closed in _seal()
+        if self._buffer:
+            current.write_bytes(b"".join(self._buffer))
         self._buffer = []
         self._buffered = 0
+
+    def _seal(self, current: _SpoolFile) -> None:
+        """The current file is complete: keep it in memory if small, else finish it on disk."""
+        budget = self.budget
+        if current.handle is None and budget is not None and budget.take(self._buffered):
+            current.keep(b"".join(self._buffer))
+            self._buffer = []
+            self._buffered = 0
+            return
+        self._spill(current)
+        assert current.handle is not None
+        current.handle.close()
+
+    def _append(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self._buffer.append(data)
+        self._buffered += len(data)
+        if self._buffered >= FLUSH_BYTES and self._current is not None:
+            self._spill(self._current)
 
     def add(self, text: str, rows: int) -> None:
         current = self._current or self._open()
         current.rows += rows
-        self._buffer.append(text)
-        self._buffered += len(text)
-        if self._buffered >= FLUSH_CHARS:
-            self._flush()
+        self._append(text)
+
+    def add_pieces(self, pieces: list[str], rows: int) -> None:
+        """Like ``add("".join(pieces), rows)``, joined and encoded a few contacts at a time."""
+        current = self._current or self._open()
+        current.rows += rows
+        for start in range(0, len(pieces), ENCODE_PIECES):
+            self._append("".join(pieces[start : start + ENCODE_PIECES]))
 
     def add_group(self, lines: list[str]) -> None:
         """Add one contact's rows, starting a new file first if they would not fit.
@@ -272,28 +344,30 @@ class _Spool:
         """
         current = self._current or self._open()
         if self.max_rows is not None and current.rows and current.rows + len(lines) > self.max_rows:
-            self._flush()
             current = self._open()
         current.rows += len(lines)
-        self._buffer.extend(lines)
-        self._buffered += sum(map(len, lines))
-        if self._buffered >= FLUSH_CHARS:
-            self._flush()
+        self._append("".join(lines))
 
     def append_file(self, path: str, rows: int) -> None:
         """Append already-encoded rows (a helper process's part) after what is here."""
-        self._flush()
         current = self._current or self._open()
+        self._spill(current)
         with open(path, "rb") as part:
-            while block := part.read(FLUSH_CHARS):
+            while block := part.read(FLUSH_BYTES):
                 current.write_bytes(block)
         current.rows += rows
 
     def finish(self) -> list[_SpoolFile]:
-        self._flush()
-        for spool in self.files:
-            spool.handle.close()
+        if self._current is not None:
+            self._seal(self._current)
+            self._current = None
         return [f for f in self.files if f.rows > 0]
+
+    def abandon(self) -> None:
+        """After a failure: close whatever is open (the spool folder is removed anyway)."""
+        for spool in self.files:
+            if spool.handle is not None:
+                spool.handle.close()
 
 
 class FeedWriter:
@@ -342,12 +416,20 @@ class FeedWriter:
         if names is None:
             names = self.names(at)
         result = BatchResult(at=names.at)
-        workdir = Path(tempfile.mkdtemp(prefix="feedlab-spool-", dir=self.spool_dir))
+        made: list[Path] = []
+
+        def workdir() -> Path:
+            """The spool folder, made on first use: a small export never needs one."""
+            if not made:
+                made.append(Path(tempfile.mkdtemp(prefix="feedlab-spool-", dir=self.spool_dir)))
+            return made[0]
+
         try:
             spooled = self._encode(events, names, workdir, result)
             self._deliver(spooled, names, result, observer)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            for folder in made:
+                shutil.rmtree(folder, ignore_errors=True)
         if observer is not None:
             observer.finished(result)
         return result
@@ -358,13 +440,18 @@ class FeedWriter:
         return await asyncio.to_thread(self.export, events, at=at)
 
     def _encode(
-        self, events: Iterable[Event], names: BatchNames, workdir: Path, result: BatchResult
+        self,
+        events: Iterable[Event],
+        names: BatchNames,
+        workdir: Callable[[], Path],
+        result: BatchResult,
     ) -> list[tuple[Operation, list[_SpoolFile]]]:
         config = self.config
         builder = RowBuilder(config)
         timestamp = naming.row_timestamp(names.at)
         max_rows = config.feed.max_rows_per_file
         spools: dict[str, _Spool] = {}
+        budget = _MemoryBudget(MEMORY_SPOOL_BYTES)
         for op in naming.OPERATIONS:
             encoder = FileEncoder(
                 config.feed.format,
@@ -374,7 +461,9 @@ class FeedWriter:
                 flow_name=config.flow.name,
                 operation=op,
             )
-            spools[op] = _Spool(workdir, op, encoder, max_rows, config.feed.control_checksums)
+            spools[op] = _Spool(
+                workdir, op, encoder, max_rows, config.feed.control_checksums, budget=budget
+            )
         progress = self.progress
         runner = build_runner(config, timestamp) if isinstance(events, EventReader) else None
         try:
@@ -386,7 +475,7 @@ class FeedWriter:
             finished = [(op, spools[op].finish()) for op in naming.OPERATIONS]
         except BaseException:
             for spool in spools.values():
-                spool.finish()
+                spool.abandon()
             raise
         result.events = seen
         result.exported = exported
@@ -399,26 +488,45 @@ class FeedWriter:
     def _encode_events(
         self, events: Iterable[Event], builder: RowBuilder, spools: dict[str, _Spool]
     ) -> tuple[int, int, int]:
-        """The general path: one event at a time through RowBuilder and FileEncoder."""
+        """The general path: events through RowBuilder, encoded in batches per operation.
+
+        Contacts wait in a short list per operation and are encoded together
+        (:meth:`FileEncoder.encode_contacts`); order within each file is kept.
+        """
         progress = self.progress
         split = self.config.feed.max_rows_per_file is not None
         seen = exported = rows = 0
+        pending: dict[str, list[ContactRows]] = {op: [] for op in naming.OPERATIONS}
+
+        def flush(operation: str) -> int:
+            batch = pending[operation]
+            if not batch:
+                return 0
+            spool = spools[operation]
+            text, count = spool.encoder.encode_contacts(batch)
+            spool.add(text, count)
+            batch.clear()
+            return count
+
         for event in events:
             seen += 1
             contact = builder.build(event)
             if contact is not None:
                 exported += 1
-                spool = spools[contact.operation]
                 if split:
+                    spool = spools[contact.operation]
                     lines = spool.encoder.contact_row_lines(contact)
                     spool.add_group(lines)
                     rows += len(lines)
                 else:
-                    text, count = spool.encoder.contact_lines(contact)
-                    spool.add(text, count)
-                    rows += count
+                    batch = pending[contact.operation]
+                    batch.append(contact)
+                    if len(batch) >= ENCODE_BATCH:
+                        rows += flush(contact.operation)
             if progress is not None and seen % PROGRESS_EVERY == 0:
                 progress(Progress("encode", seen, rows))
+        for operation in pending:
+            rows += flush(operation)
         return seen, exported, rows
 
     def _encode_fast(
@@ -439,7 +547,7 @@ class FeedWriter:
             _, rows = self._run_lines(reader.lines, 0, reader, runner, builder, spools)
             return reader.count, reader.count - builder.filtered, rows
         assert reader.path is not None
-        workdir = spools["add"].directory
+        workdir = spools["add"].directory()  # made before the fork: both processes use it
         with parallel.Helper(
             lambda: self._encode_part(reader, runner, builder, spools, split, workdir)
         ) as helper:
@@ -478,7 +586,7 @@ class FeedWriter:
         self.progress = None
         parts = {
             op: _Spool(
-                workdir,
+                lambda: workdir,
                 spool.operation,
                 spool.encoder,
                 None,
@@ -544,9 +652,9 @@ class FeedWriter:
             add_rows += slow_counts[0]
             remove_rows += slow_counts[1]
             if add_out:
-                add_spool.add("".join(add_out), add_rows)
+                add_spool.add_pieces(add_out, add_rows)
             if remove_out:
-                remove_spool.add("".join(remove_out), remove_rows)
+                remove_spool.add_pieces(remove_out, remove_rows)
             add_out.clear()
             remove_out.clear()
             slow_counts[0] = slow_counts[1] = 0
@@ -587,12 +695,14 @@ class FeedWriter:
         facts = DataFileFacts(data_key, spool.rows, spool.size, digest)
         control_key = names.control_key(data_key)
         control = Payload.from_bytes(dumps_control(control_document(self.config, facts)))
-        if self._call(lambda: self.sink.exists(control_key), control_key):
+        # Names drawn from the CSPRNG by this batch cannot be on the target yet: the
+        # check is for reruns (a seed, or names resumed from the batch journal).
+        if not names.fresh and self._call(lambda: self.sink.exists(control_key), control_key):
             # A rerun after the control file landed: the data file is complete
             # (FS-6.1), so only confirm the control file is ours.
             log.info("control file %s already delivered; not resending data", control_key)
         else:
-            payload = Payload.from_file(spool.path)
+            payload = spool.payload()
             self._call(lambda: self.sink.put(data_key, payload), data_key)
             _test_crash_point("data")
         self._call(lambda: self.sink.put(control_key, control, exclusive=True), control_key)

@@ -312,6 +312,33 @@ def _make_handler(quiet: bool) -> type:
     return Handler
 
 
+def _make_dispatcher() -> Any:
+    """moto's host dispatcher, remembering which backend serves which host.
+
+    moto looks the host up afresh on every request: a listing of its package
+    folder and a stat of each of its ~180 service folders, under a lock that
+    every request thread shares. The answer for a host never changes while the
+    process runs, so it is worked out once per host.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    class Dispatcher(DomainDispatcherApplication):
+        def __init__(self) -> None:
+            super().__init__(create_backend_app)
+            self._backend_of: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            try:
+                return self._backend_of[host]
+            except KeyError:
+                backend = super().get_backend_for_host(host)
+                if len(self._backend_of) < 64:  # hosts come from requests: stay bounded
+                    self._backend_of[host] = backend
+                return backend
+
+    return Dispatcher()
+
+
 def _make_server_class(quiet: bool) -> type:
     """werkzeug's threaded server; quiet ones log moto's tracebacks instead of printing."""
     from werkzeug.serving import ThreadedWSGIServer
@@ -360,16 +387,11 @@ class MockS3Server(Startable):
         in its backlog until the serving thread picks them up), and a taken port
         raises :class:`OSError` here, on the caller's thread.
         """
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            create_backend_app,
-        )
-
         with self._lock:
             if self._server is not None:
                 return self
             app = _ReportingApp(
-                DomainDispatcherApplication(create_backend_app),
+                _make_dispatcher(),
                 self.reporter,
                 self._moto_account(),
                 self._object_size,

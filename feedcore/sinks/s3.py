@@ -30,9 +30,11 @@ which this sink must report as refused credentials),
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
@@ -41,6 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import botocore.exceptions as bce
 from botocore.config import Config
+from s3transfer.utils import ReadFileChunk
 
 from feedcore import logsafety
 from feedcore.errors import AlreadyExistsError, AuthError, SinkError, TransientSinkError
@@ -130,6 +133,37 @@ def _http_status(exc: bce.ClientError) -> int:
         return 0
 
 
+def _is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (its bytes never cross a network)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _s3_options(endpoint_url: str | None, checksums: str) -> dict[str, Any]:
+    """botocore's ``s3`` settings for this endpoint.
+
+    **[decision]** Request bodies sent to a loopback endpoint (a mock, a local
+    MinIO) are not SHA-256 signed when checksums are on: the bytes never leave
+    the machine, so a body signature guards against nobody, and each body still
+    carries a CRC32 the server verifies. botocore signs bodies over plain http
+    to any other host (kept), and over https already relies on TLS + checksum.
+    """
+    options: dict[str, Any] = {}
+    if endpoint_url:
+        options["addressing_style"] = "path"
+        if checksums == "when_supported" and _is_loopback(endpoint_url):
+            options["payload_signing_enabled"] = False
+    return options
+
+
 @dataclass(frozen=True)
 class _Part:
     number: int
@@ -208,7 +242,7 @@ class S3Sink:
             # writer's own RetryPolicy retries around the whole put (FS-6.3).
             retries={"mode": "standard", "total_max_attempts": max_attempts},
             max_pool_connections=max(10, max_concurrency + 2),
-            s3={"addressing_style": "path"} if endpoint_url else {},
+            s3=_s3_options(endpoint_url, checksums),
             connect_timeout=10,
             read_timeout=60,
         )
@@ -319,7 +353,6 @@ class S3Sink:
     def _put_multipart(self, key: str, payload: Payload, *, exclusive: bool) -> None:
         if exclusive and self._existing_matches(key, payload):
             return
-        self._abort_leftovers(key)
         try:
             created = self._client.create_multipart_upload(
                 Bucket=self.bucket, Key=key, **self._checksum_args
@@ -330,7 +363,9 @@ class S3Sink:
         parts = _plan_parts(payload.size, self.part_size)
         self.listeners.emit("multipart-create", key, f"{len(parts)} parts", payload.size)
         try:
-            etags = self._upload_parts(key, upload_id, payload, parts)
+            etags = self._upload_parts(
+                key, upload_id, payload, parts, lambda: self._abort_leftovers(key, upload_id)
+            )
             self._client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=key,
@@ -351,19 +386,27 @@ class S3Sink:
         self.listeners.emit("multipart-complete", key, f"{len(parts)} parts", payload.size)
 
     def _upload_parts(
-        self, key: str, upload_id: str, payload: Payload, parts: Sequence[_Part]
+        self,
+        key: str,
+        upload_id: str,
+        payload: Payload,
+        parts: Sequence[_Part],
+        cleanup: Callable[[], None],
     ) -> dict[int, dict[str, Any]]:
         """Upload every part concurrently; stop scheduling at the first failure.
 
         All in-flight parts are waited for before returning or raising, so that an
         abort that follows cannot race a part still being stored (S3 would keep it).
+        ``cleanup`` (best effort, never failing) runs beside the parts, not before
+        them: it costs the upload no round trip.
         """
         etags: dict[int, dict[str, Any]] = {}
         total = len(parts)
         pool = ThreadPoolExecutor(
-            max_workers=min(self.max_concurrency, total), thread_name_prefix="s3-part"
+            max_workers=min(self.max_concurrency, total) + 1, thread_name_prefix="s3-part"
         )
         try:
+            pool.submit(cleanup)  # waited for by the shutdown below
             pending: set[Future[tuple[_Part, dict[str, Any]]]] = {
                 pool.submit(self._upload_part, key, upload_id, payload, part) for part in parts
             }
@@ -382,45 +425,54 @@ class S3Sink:
     def _upload_part(
         self, key: str, upload_id: str, payload: Payload, part: _Part
     ) -> tuple[_Part, dict[str, Any]]:
-        # Each worker reads its own slice through its own handle: no shared file
-        # position, and the bytes are in memory so botocore can resend them on retry.
-        if payload.data is not None:
-            chunk = payload.data[part.offset : part.offset + part.length]
-        else:
-            with payload.open() as fh:
-                fh.seek(part.offset)
-                chunk = fh.read(part.length)
-        if len(chunk) != part.length:
-            raise SinkError(
-                f"payload for '{key}' changed while uploading: part {part.number} "
-                f"has {len(chunk)} of {part.length} bytes [FS-6.2]"
+        # Each worker streams its own slice of the spooled file through its own
+        # handle (s3transfer's ReadFileChunk, as boto3's upload_file does): no shared
+        # file position, no part-sized copy in memory, and botocore rewinds it to
+        # the slice's start to resend on a retry.
+        with contextlib.ExitStack() as stack:
+            body: Any
+            if payload.data is not None:
+                body = payload.data[part.offset : part.offset + part.length]
+                size = len(payload.data)
+            else:
+                assert payload.path is not None
+                handle = stack.enter_context(open(payload.path, "rb"))
+                size = os.fstat(handle.fileno()).st_size
+                handle.seek(part.offset)
+                body = ReadFileChunk(handle, part.length, size, enable_callbacks=False)
+            available = max(0, min(part.length, size - part.offset))
+            if available != part.length:
+                raise SinkError(
+                    f"payload for '{key}' changed while uploading: part {part.number} "
+                    f"has {available} of {part.length} bytes [FS-6.2]"
+                )
+            response = self._client.upload_part(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=part.number,
+                Body=body,
+                ContentLength=part.length,
+                **self._checksum_args,
             )
-        response = self._client.upload_part(
-            Bucket=self.bucket,
-            Key=key,
-            UploadId=upload_id,
-            PartNumber=part.number,
-            Body=chunk,
-            ContentLength=part.length,
-            **self._checksum_args,
-        )
         completed: dict[str, Any] = {"PartNumber": part.number, "ETag": str(response["ETag"])}
         if "ChecksumCRC32" in response:
             completed["ChecksumCRC32"] = response["ChecksumCRC32"]
         return part, completed
 
-    def _abort_leftovers(self, key: str) -> None:
+    def _abort_leftovers(self, key: str, current: str) -> None:
         """Abort uploads of ``key`` that a killed run could not abort (best effort, FS-6.2).
 
         Feed keys are unique per batch and a batch's runs are serialised by the
-        batch journal's lock, so a pending upload of this exact key is a leftover.
+        batch journal's lock, so a pending upload of this exact key, other than
+        ``current`` (this put's own), is a leftover.
         """
         try:
             listing = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
         except (bce.BotoCoreError, bce.ClientError, OSError):
             return  # e.g. no s3:ListBucketMultipartUploads: the upload itself still works
         for upload in listing.get("Uploads", []):
-            if upload.get("Key") == key and upload.get("UploadId"):
+            if upload.get("Key") == key and upload.get("UploadId") not in (None, "", current):
                 self._abort(key, str(upload["UploadId"]), "left over by an interrupted run")
 
     def _abort(self, key: str, upload_id: str, why: str = "") -> None:

@@ -400,8 +400,8 @@ class SFTPSink:
     async def _put(self, key: str, payload: Payload, exclusive: bool) -> None:
         sftp = await self._client()
         folder, name = posixpath.split(key)
-        if exclusive and await self._settle_existing(sftp, key, payload):
-            return
+        # Write-once needs no look first: the plain rename below refuses to replace an
+        # existing file (SFTP v3), and a refused rename settles it (same bytes: a retry).
         await self._makedirs(sftp, folder)
         temp = posixpath.join(folder, partial_name(name))
         try:

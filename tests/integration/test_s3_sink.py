@@ -117,6 +117,36 @@ def test_s3_sink_module_is_not_imported_by_feedcore() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "checksums", "signed"),
+    [
+        ("http://127.0.0.1:9000", "when_supported", False),
+        ("http://localhost:9000", "when_supported", False),
+        ("http://[::1]:9000", "when_supported", False),
+        ("http://127.0.0.1:9000", "when_required", True),  # no CRC32: the signature stays
+        ("http://minio.internal:9000", "when_supported", True),  # bytes cross a network
+        ("http://10.0.0.7:9000", "when_supported", True),
+        ("https://s3.example.com", "when_supported", True),  # botocore's own https rules
+        (None, "when_supported", True),
+    ],
+)
+def test_s3_body_signing_is_skipped_only_on_loopback_with_checksums(
+    endpoint: str | None, checksums: str, signed: bool
+) -> None:
+    """The decision in _s3_options: never weaker where bytes travel over a network."""
+    sink = S3Sink(
+        "some-bucket",
+        endpoint_url=endpoint,
+        checksums=checksums,  # type: ignore[arg-type]
+        session=boto3.session.Session(region_name="us-east-1"),
+    )
+    try:
+        options = sink._client.meta.config.s3 or {}
+        assert options.get("payload_signing_enabled", True) is signed
+    finally:
+        sink.close()
+
+
 # -- put -----------------------------------------------------------------------------
 
 
