@@ -123,9 +123,9 @@ def markdown(suite: Suite, profiles: dict[str, str | None]) -> str:
     patched = {p.name: p for p in saved.results} if saved is not None else {}
     for r in missed:
         lines += _missed(r, profiles.get(r.name), patched.get(r.name))
-    if findings.PROPOSALS:
-        lines += ["", "## Proposed feedcore changes", "", findings.PROPOSALS]
-        lines += _patched_table(suite)
+    if findings.CHANGES:
+        lines += ["", "## Changes behind these numbers", "", findings.CHANGES]
+    lines += _patched_table(suite)
     return "\n".join(lines).rstrip() + "\n"
 
 
