@@ -164,95 +164,110 @@ class FileEncoder:
 
     def _generate(self) -> dict[str, Any]:
         """:attr:`contact_lines` and :attr:`encode_contacts`, specialised to this file."""
-        namespace: dict[str, Any] = {
-            "ACTIONS": self._action_cache,
-            "actions_of": self._actions,
-            "BETWEEN": self._between,
-            "between_of": self._between_of,
-            "MID": self.mid,
-            "END": self.end,
-            "HEAD0": self.ident_prefix,
-            "FIELD": self.field,
-            "ENC": _encode_json_str,
-            "NEEDS": None if self.fmt == "jsonl" else NEEDS_QUOTE[self.fmt].search,
-        }
-        for i, key in enumerate(self.context_keys):
-            namespace[f"SEP{i}"] = key
+        namespace: dict[str, Any] = {}
         exec(_encoder_code(self.fmt == "jsonl", len(self.context_keys)), namespace)
-        return namespace
+        contact_lines, encode_contacts = namespace["build"](
+            self._action_cache,
+            self._actions,
+            self._between,
+            self._between_of,
+            self.mid,
+            self.end,
+            self.ident_prefix,
+            self.field,
+            _encode_json_str,
+            None if self.fmt == "jsonl" else NEEDS_QUOTE[self.fmt].search,
+            *self.context_keys,
+        )
+        return {"contact_lines": contact_lines, "encode_contacts": encode_contacts}
 
 
 @functools.lru_cache(maxsize=64)
 def _encoder_code(jsonl: bool, count: int) -> CodeType:
     """The generated encoder, which depends only on JSON-or-delimited and the context count.
 
-    A contact's text is ``head + (suffix + head).join(actions) + suffix``
-    (``head``: identifier and the constant columns; ``suffix``: variant,
-    operation, contexts, line end). Output equals :func:`encode_rows`.
+    A contact's rows differ only in the action: each row is ``head + action +
+    suffix`` (``head``: identifier and the constant columns; ``suffix``: variant,
+    operation, contexts, line end), built by one f-string per contact so that
+    CPython joins all the pieces in a single allocation. The file's constant
+    pieces are closure variables of ``build`` (compiled once per shape, bound
+    once per file). Output equals :func:`encode_rows`.
     """
-    names = [f"c{i}" for i in range(count)]
-    lines = [f"{', '.join(names)}, = contact.contexts"] if count else []
+    slots = range(count)  # context i: raw value c{i}, encoded v{i}, preceded by SEP{i}
+    lines = [f"{', '.join(f'c{i}' for i in slots)}, = contact.contexts"] if count else []
     if jsonl:
-        values = [f"SEP{i} + ('null' if {n} is None else ENC({n}))" for i, n in enumerate(names)]
-        lines += [
-            "head = HEAD0 + ENC(contact.identifier) + MID",
-            f"suffix = {' + '.join(['between', *values, 'END'])}",
-        ]
+        lines += ["h = ENC(contact.identifier)"]
+        lines += [f"v{i} = 'null' if c{i} is None else ENC(c{i})" for i in slots]
+        head = "{HEAD0}{h}{MID}"
     else:  # one regex search over the variable text decides if anything needs quoting
-        probe = " + ".join(["ident", *[f"({n} or '')" for n in names]])
-        plain = [f"SEP{i} + ({n} or '')" for i, n in enumerate(names)]
-        quoted = [f"SEP{i} + FIELD({n})" for i, n in enumerate(names)]
+        lines += ["h = contact.identifier"]
+        lines += [f"v{i} = c{i} or ''" for i in slots]
+        probe = "".join(["{h}", *[f"{{v{i}}}" for i in slots]])
         lines += [
-            "ident = contact.identifier",
-            f"if NEEDS({probe}) is None:",
-            "    head = ident + MID",
-            f"    suffix = {' + '.join(['between', *plain, 'END'])}",
-            "else:",
-            "    head = FIELD(ident) + MID",
-            f"    suffix = {' + '.join(['between', *quoted, 'END'])}",
+            f'if NEEDS(f"{probe}") is not None:',
+            "    h = FIELD(h)",
+            *[f"    v{i} = FIELD(c{i})" for i in slots],
         ]
+        head = "{h}{MID}"
+    suffix = "".join(["{between}", *[f"{{SEP{i}}}{{v{i}}}" for i in slots], "{END}"])
     lines += [
         "if n == 2:",
-        "    text = head + acts[0] + suffix + head + acts[1] + suffix",
+        f'    text = f"{head}{{a0}}{suffix}{head}{{a1}}{suffix}"',
         "elif n == 1:",
-        "    text = head + acts[0] + suffix",
+        f'    text = f"{head}{{a0}}{suffix}"',
         "else:",
-        "    text = head + (suffix + head).join(acts) + suffix",
+        f'    head = f"{head}"',
+        f'    suffix = f"{suffix}"',
+        "    text = head + (suffix + head).join(acts) + suffix if n else ''",
     ]
     body = "\n".join(lines)
+    params = ", ".join(
+        [
+            "ACTIONS, actions_of, BETWEEN, between_of, MID, END, HEAD0, FIELD, ENC, NEEDS",
+            *[f"SEP{i}" for i in slots],
+        ]
+    )
     source = f"""
-def contact_lines(contact):
-    between = BETWEEN.get(contact.variant)
-    if between is None:
-        between = between_of(contact.variant)
-    acts = ACTIONS.get(contact.actions)
-    if acts is None:
-        acts = actions_of(contact.actions)
-    n = len(acts)
-{textwrap.indent(body, "    ")}
-    return text, n
+def build({params}):
+    def contact_lines(contact):
+        between = BETWEEN.get(contact.variant)
+        if between is None:
+            between = between_of(contact.variant)
+        acts = ACTIONS.get(contact.actions)
+        if acts is None:
+            acts = actions_of(contact.actions)
+        n = len(acts)
+        a0 = acts[0] if n else ""
+        a1 = acts[1] if n > 1 else ""
+{textwrap.indent(body, " " * 8)}
+        return text, n
 
-def encode_contacts(contacts):
-    out = []
-    append = out.append
-    rows = 0
-    last = between = last_actions = acts = None
-    n = 0
-    for contact in contacts:
-        if contact.variant is not last or between is None:
-            last = contact.variant
-            between = BETWEEN.get(last)
-            if between is None:
-                between = between_of(last)
-        if contact.actions is not last_actions:  # one tuple per variant (RowBuilder)
-            last_actions = contact.actions
-            acts = ACTIONS.get(last_actions)
-            if acts is None:
-                acts = actions_of(last_actions)
-            n = len(acts)
-{textwrap.indent(body, "        ")}
-        append(text)
-        rows += n
-    return "".join(out), rows
+    def encode_contacts(contacts):
+        out = []
+        append = out.append
+        rows = 0
+        last = between = last_actions = acts = None
+        n = 0
+        a0 = a1 = ""
+        for contact in contacts:
+            if contact.variant is not last or between is None:
+                last = contact.variant
+                between = BETWEEN.get(last)
+                if between is None:
+                    between = between_of(last)
+            if contact.actions is not last_actions:  # one tuple per variant (RowBuilder)
+                last_actions = contact.actions
+                acts = ACTIONS.get(last_actions)
+                if acts is None:
+                    acts = actions_of(last_actions)
+                n = len(acts)
+                a0 = acts[0] if n else ""
+                a1 = acts[1] if n > 1 else ""
+{textwrap.indent(body, " " * 12)}
+            append(text)
+            rows += n
+        return "".join(out), rows
+
+    return contact_lines, encode_contacts
 """
     return compile(source, f"<feedlab {'jsonl' if jsonl else 'csv/tsv'} encoder>", "exec")

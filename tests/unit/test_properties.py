@@ -304,6 +304,8 @@ def test_fs3_file_encoder_equals_the_reference_encoder(case: tuple[Any, ...]) ->
         count += n
     assert fast == reference
     assert count == len(rows)
+    # The batch entry point the writer uses gives the same text and count.
+    assert encoder.encode_contacts(contacts) == (reference[len(encoder.header()) :], len(rows))
     # ... and the reference itself round-trips (FS-3.4).
     assert parse_data(fmt, reference.encode("utf-8"), columns) == as_written(fmt, rows)
 
