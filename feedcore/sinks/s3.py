@@ -164,6 +164,31 @@ def _s3_options(endpoint_url: str | None, checksums: str) -> dict[str, Any]:
     return options
 
 
+#: Bodies from this size on ask the server before they are sent (Expect: 100-continue).
+EXPECT_CONTINUE_MIN = 2 * MiB
+
+
+def _expect_continue_only_when_large(params: dict[str, Any], **_: Any) -> None:
+    """Drop ``Expect: 100-continue`` from requests with small bodies.
+
+    botocore asks for it on every upload: the request's headers go first and
+    the body waits a round trip for the server's "100 Continue", so a body a
+    server would refuse (auth, redirect) is never sent. For a control file or a
+    small data file that round trip costs more than sending the body anyway;
+    like the AWS SDK for Go, only bodies of 2 MiB and more keep the header.
+    (``Expect`` is never part of the signature, so removing it is safe.)
+    """
+    headers = params.get("headers")
+    if not headers or "Expect" not in headers:
+        return
+    try:
+        length = int(headers.get("Content-Length", -1))
+    except (TypeError, ValueError):
+        return
+    if 0 <= length < EXPECT_CONTINUE_MIN:
+        del headers["Expect"]
+
+
 @dataclass(frozen=True)
 class _Part:
     number: int
@@ -264,6 +289,8 @@ class S3Sink:
         if endpoint_url is None:
             self._endpoint = _public_url(self._client.meta.endpoint_url)
         self._register_credentials(session)
+        # After botocore's own handler at the same level, which adds the header.
+        self._client.meta.events.register_last("before-call.s3", _expect_continue_only_when_large)
 
     @staticmethod
     def _register_credentials(session: Any) -> None:

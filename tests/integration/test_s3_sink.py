@@ -147,6 +147,25 @@ def test_s3_body_signing_is_skipped_only_on_loopback_with_checksums(
         sink.close()
 
 
+def test_s3_small_bodies_skip_the_100_continue_round_trip(make_sink: SinkFactory) -> None:
+    """Control files and small data files are sent at once; large parts still ask first."""
+    sink = make_sink(multipart_threshold=5 * MiB, part_size=5 * MiB)
+    sent: list[tuple[str, str | None]] = []
+
+    def record(request: object, **_: object) -> None:
+        headers = request.headers  # type: ignore[attr-defined]
+        expect = headers.get("Expect")
+        sent.append((request.method, None if expect is None else bytes(expect).decode()))  # type: ignore[attr-defined]
+
+    sink._client.meta.events.register("before-send", record)
+    sink.put(CONTROL_KEY, Payload.from_bytes(b"{}"), exclusive=True)
+    sink.put(KEY, Payload.from_bytes(os.urandom(6 * MiB)))
+    assert sent[0] == ("PUT", None)  # the control file: no Expect header
+    part_puts = [expect for method, expect in sent[1:] if method == "PUT"]
+    # Parts go concurrently: a 5 MiB part asks first, the 1 MiB tail does not.
+    assert sorted(part_puts, key=str) == ["100-continue", None]
+
+
 # -- put -----------------------------------------------------------------------------
 
 
