@@ -13,10 +13,9 @@ not parse, unexpected types, unknown variant, blank) goes to
 ``slow(number, line)``, the general path, which stays the reference: tests
 assert both paths write identical bytes.
 
-A contact's rows differ only in ``action``, so a contact's text is
-``head + (suffix + head).join(actions) + suffix`` where ``head`` holds the
-identifier and the file's constant columns and ``suffix`` the variant,
-operation and contexts.
+A contact's rows differ only in ``action``: each is ``head + action + suffix``
+where ``head`` holds the identifier and the file's constant columns and
+``suffix`` the variant, operation and contexts; one f-string builds them all.
 """
 
 from __future__ import annotations
@@ -69,16 +68,15 @@ def run(lines, number, add_out, remove_out, slow):
 {identity}
         a = ev.attributes
 {lookups}
+        between, encoded, after, n = acts
 {encode}
-        suffix = acts[0] + tail + acts[2]
-        text = head + (suffix + head).join(acts[1]) + suffix
         exported += 1
         if t == "enter":
             add_out.append(text)
-            add_rows += acts[3]
+            add_rows += n
         else:
             remove_out.append(text)
-            remove_rows += acts[3]
+            remove_rows += n
     return exported, add_rows, remove_rows
 """
 
@@ -160,23 +158,33 @@ def _quoted(name: str) -> str:
 
 
 def _encode_source(fmt: str, dynamic: list[int]) -> str:
+    """The text of one contact: ``h`` (identifier) and ``v{i}`` (dynamic contexts) as
+    encoded, then one f-string for all its rows, so CPython joins the pieces once."""
     if fmt == "jsonl":
-        tail = " + ".join(["''", *[f"SEP{i} + FIELD(c{i})" for i in dynamic]])
-        return f"        head = HEAD0 + FIELD(ident) + MID\n        tail = {tail}"
-    # CSV/TSV: one regex search over the variable text decides if anything needs quoting.
-    check = " + ".join(["ident", *[f"(c{i} or '')" for i in dynamic]])
-    plain = " + ".join(["''", *[f"SEP{i} + (c{i} or '')" for i in dynamic]])
-    quoted = " + ".join(["''", *[f"SEP{i} + {_quoted(f'c{i}')}" for i in dynamic]])
-    return "\n".join(
-        [
-            f"        if NEEDS({check}) is None:",
-            "            head = ident + MID",
-            f"            tail = {plain}",
-            "        else:",
-            f"            head = {_quoted('ident')} + MID",
-            f"            tail = {quoted}",
+        lines = ["h = FIELD(ident)", *[f"v{i} = FIELD(c{i})" for i in dynamic]]
+        head = "{HEAD0}{h}{MID}"
+    else:  # CSV/TSV: one regex search over the variable text decides if anything needs quoting.
+        probe = "".join(["{ident}", *[f"{{v{i}}}" for i in dynamic]])
+        lines = [
+            "h = ident",
+            *[f"v{i} = c{i} or ''" for i in dynamic],
+            f'if NEEDS(f"{probe}") is not None:',
+            f"    h = {_quoted('ident')}",
+            *[f"    v{i} = {_quoted(f'c{i}')}" for i in dynamic],
         ]
-    )
+        head = "{h}{MID}"
+    suffix = "".join(["{between}", *[f"{{SEP{i}}}{{v{i}}}" for i in dynamic], "{after}"])
+    lines += [
+        "if n == 2:",
+        f'    text = f"{head}{{encoded[0]}}{suffix}{head}{{encoded[1]}}{suffix}"',
+        "elif n == 1:",
+        f'    text = f"{head}{{encoded[0]}}{suffix}"',
+        "else:",
+        f'    head = f"{head}"',
+        f'    suffix = f"{suffix}"',
+        "    text = head + (suffix + head).join(encoded) + suffix",
+    ]
+    return "\n".join("        " + line for line in lines)
 
 
 def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
