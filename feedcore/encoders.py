@@ -182,6 +182,26 @@ class FileEncoder:
         return {"contact_lines": contact_lines, "encode_contacts": encode_contacts}
 
 
+def rows_source(head: str, suffix: str, actions: str, first: str, second: str) -> list[str]:
+    """Generated lines that set ``text`` to all rows of one contact.
+
+    Each row is ``head + action + suffix`` (``head`` and ``suffix`` are f-string
+    bodies; ``actions`` names the encoded actions, ``n`` their count, ``first``
+    and ``second`` the first two). One or two actions, the common shapes, make
+    one f-string: CPython joins all its pieces in a single allocation.
+    """
+    return [
+        "if n == 2:",
+        f'    text = f"{head}{{{first}}}{suffix}{head}{{{second}}}{suffix}"',
+        "elif n == 1:",
+        f'    text = f"{head}{{{first}}}{suffix}"',
+        "else:",
+        f'    head = f"{head}"',
+        f'    suffix = f"{suffix}"',
+        f"    text = head + (suffix + head).join({actions}) + suffix if n else ''",
+    ]
+
+
 @functools.lru_cache(maxsize=64)
 def _encoder_code(jsonl: bool, count: int) -> CodeType:
     """The generated encoder, which depends only on JSON-or-delimited and the context count.
@@ -210,16 +230,7 @@ def _encoder_code(jsonl: bool, count: int) -> CodeType:
         ]
         head = "{h}{MID}"
     suffix = "".join(["{between}", *[f"{{SEP{i}}}{{v{i}}}" for i in slots], "{END}"])
-    lines += [
-        "if n == 2:",
-        f'    text = f"{head}{{a0}}{suffix}{head}{{a1}}{suffix}"',
-        "elif n == 1:",
-        f'    text = f"{head}{{a0}}{suffix}"',
-        "else:",
-        f'    head = f"{head}"',
-        f'    suffix = f"{suffix}"',
-        "    text = head + (suffix + head).join(acts) + suffix if n else ''",
-    ]
+    lines += rows_source(head, suffix, "acts", "a0", "a1")
     body = "\n".join(lines)
     params = ", ".join(
         [

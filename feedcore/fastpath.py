@@ -28,7 +28,7 @@ import msgspec
 
 from feedcore import templating
 from feedcore.config import FeedConfig
-from feedcore.encoders import NEEDS_QUOTE, FileEncoder
+from feedcore.encoders import NEEDS_QUOTE, FileEncoder, rows_source
 from feedcore.events import MAX_LINE_BYTES
 from feedcore.identity import redact
 from feedcore.rules import DATA_FEED_ACTION
@@ -174,16 +174,7 @@ def _encode_source(fmt: str, dynamic: list[int]) -> str:
         ]
         head = "{h}{MID}"
     suffix = "".join(["{between}", *[f"{{SEP{i}}}{{v{i}}}" for i in dynamic], "{after}"])
-    lines += [
-        "if n == 2:",
-        f'    text = f"{head}{{encoded[0]}}{suffix}{head}{{encoded[1]}}{suffix}"',
-        "elif n == 1:",
-        f'    text = f"{head}{{encoded[0]}}{suffix}"',
-        "else:",
-        f'    head = f"{head}"',
-        f'    suffix = f"{suffix}"',
-        "    text = head + (suffix + head).join(encoded) + suffix",
-    ]
+    lines += rows_source(head, suffix, "encoded", "encoded[0]", "encoded[1]")
     return "\n".join("        " + line for line in lines)
 
 
