@@ -77,7 +77,7 @@ def _big(
         sides.append(run_boto3)
     if want("s3-100mib-awscli"):
         sides.append(run_aws)
-    alternate(sides, settings.repeats(5), warmup=True)
+    alternate(sides, settings.repeats(7), warmup=True)
     results = []
     label = f"{mib:g} MiB"
     if want("s3-100mib-boto3"):
