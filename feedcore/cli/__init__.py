@@ -26,6 +26,7 @@ COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo",
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+VERBOSE_HELP = "report each delivery step (-vv: debug)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="feedlab",
         description="Build, simulate, deliver and verify marketing data feeds (FEED_SPEC v1).",
     )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="report each delivery step (-vv: debug)"
-    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(available=set())
     for name in COMMANDS:
@@ -46,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         module.register(sub)
+        # Also after the command (`feedlab publish ... -v`), where users type it.
+        sub.choices[name].add_argument(
+            "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
         parser.get_default("available").add(name)
     return parser
 

@@ -244,3 +244,21 @@ def test_fs8_verify_unreadable_location_exits_2(
     assert code == 2
     assert out == []
     assert "access denied" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "level"),
+    [
+        ([], 0),
+        (["-v"], 1),
+        (["-vv"], 2),
+    ],
+)
+def test_verbose_flag_counts_before_or_after_the_command(argv: list[str], level: int) -> None:
+    """`feedlab -v verify X` and `feedlab verify X -v` mean the same (users type either)."""
+    from feedcore.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args([*argv, "verify", "somewhere"])
+    after = parser.parse_args(["verify", "somewhere", *argv])
+    assert before.verbose == after.verbose == level
