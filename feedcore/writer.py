@@ -20,7 +20,6 @@ about to start, after each file, and when the batch is complete.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import random
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from feedcore import naming, parallel
 from feedcore.config import FeedConfig
@@ -46,16 +45,10 @@ from feedcore.naming import Operation
 from feedcore.retry import RetryPolicy
 from feedcore.rows import ContactRows, RowBuilder
 from feedcore.sinks.base import Payload, Sink, emit
+from feedcore.spool import MEMORY_SPOOL_BYTES, MemoryBudget, Spool, SpoolFile
 
 log = logging.getLogger("feedcore.writer")
 
-#: Bytes of encoded rows buffered before a write to the spool file.
-FLUSH_BYTES = 1 << 20
-#: A data file that never outgrows FLUSH_BYTES stays in memory (no spool file,
-#: no spool folder), as long as the export's in-memory files stay under this.
-MEMORY_SPOOL_BYTES = 8 << 20
-#: Contact texts joined and encoded to UTF-8 together (see _Spool._buffer).
-ENCODE_PIECES = 1000
 #: Contacts encoded together on the general path (FileEncoder.encode_contacts).
 ENCODE_BATCH = 1000
 PROGRESS_EVERY = 5000
@@ -206,170 +199,6 @@ class BatchNames:
         return naming.join_key(folder_, naming.control_file_name(name))
 
 
-@dataclass
-class _SpoolFile:
-    """One data file's encoded rows: in memory while small, else in a local spool file."""
-
-    rows: int = 0
-    size: int = 0
-    hasher: hashlib._Hash | None = None
-    path: Path | None = None
-    handle: BinaryIO | None = None
-    #: The whole file, when it never had to leave memory.
-    data: bytes | None = None
-
-    def write_bytes(self, data: bytes) -> None:
-        assert self.handle is not None
-        self.handle.write(data)
-        if self.hasher is not None:
-            self.hasher.update(data)
-        self.size += len(data)
-
-    def keep(self, data: bytes) -> None:
-        self.data = data
-        if self.hasher is not None:
-            self.hasher.update(data)
-        self.size = len(data)
-
-    def payload(self) -> Payload:
-        if self.data is not None:
-            return Payload.from_bytes(self.data)
-        assert self.path is not None
-        return Payload.from_file(self.path)
-
-
-class _MemoryBudget:
-    """Bytes of finished data files kept in memory by one export (shared by its spools)."""
-
-    def __init__(self, limit: int) -> None:
-        self.left = limit
-
-    def take(self, size: int) -> bool:
-        if size > self.left:
-            return False
-        self.left -= size
-        return True
-
-
-class _Spool:
-    """Encoded rows of one operation, in one or more data files.
-
-    Text is encoded to UTF-8 as soon as it is added, a few contacts at a time:
-    a piece stays small (cache-resident), and one emoji makes only its own piece
-    a 4-bytes-per-character string, not a whole megabyte's worth. A file is
-    written to the spool folder once it outgrows FLUSH_BYTES; a small one stays
-    in memory when a ``budget`` allows, so a small export touches no disk.
-    """
-
-    def __init__(
-        self,
-        directory: Callable[[], Path],
-        operation: Operation,
-        encoder: FileEncoder,
-        max_rows: int | None,
-        checksum: bool,
-        *,
-        header: bool = True,
-        name: str | None = None,
-        budget: _MemoryBudget | None = None,
-    ) -> None:
-        self.header = header
-        self.name = name or operation
-        self.checksum = checksum
-        self.directory = directory
-        self.operation = operation
-        self.encoder = encoder
-        self.max_rows = max_rows
-        self.budget = budget
-        self.files: list[_SpoolFile] = []
-        self._current: _SpoolFile | None = None
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-
-    def _open(self) -> _SpoolFile:
-        if self._current is not None:
-            self._seal(self._current)
-        spool = _SpoolFile(hasher=hashlib.sha256() if self.checksum else None)
-        self.files.append(spool)
-        self._current = spool
-        if self.header:
-            self._append(self.encoder.header())
-        return spool
-
-    def _spill(self, current: _SpoolFile) -> None:
-        if current.handle is None:
-            current.path = self.directory() / f"{self.name}-{len(self.files) - 1}"
-            current.handle = open(current.path, "wb")  # noqa: SIM115 - closed in _seal()
-        if self._buffer:
-            current.write_bytes(b"".join(self._buffer))
-        self._buffer = []
-        self._buffered = 0
-
-    def _seal(self, current: _SpoolFile) -> None:
-        """The current file is complete: keep it in memory if small, else finish it on disk."""
-        budget = self.budget
-        if current.handle is None and budget is not None and budget.take(self._buffered):
-            current.keep(b"".join(self._buffer))
-            self._buffer = []
-            self._buffered = 0
-            return
-        self._spill(current)
-        assert current.handle is not None
-        current.handle.close()
-
-    def _append(self, text: str) -> None:
-        data = text.encode("utf-8")
-        self._buffer.append(data)
-        self._buffered += len(data)
-        if self._buffered >= FLUSH_BYTES and self._current is not None:
-            self._spill(self._current)
-
-    def add(self, text: str, rows: int) -> None:
-        current = self._current or self._open()
-        current.rows += rows
-        self._append(text)
-
-    def add_pieces(self, pieces: list[str], rows: int) -> None:
-        """Like ``add("".join(pieces), rows)``, joined and encoded a few contacts at a time."""
-        current = self._current or self._open()
-        current.rows += rows
-        for start in range(0, len(pieces), ENCODE_PIECES):
-            self._append("".join(pieces[start : start + ENCODE_PIECES]))
-
-    def add_group(self, lines: list[str]) -> None:
-        """Add one contact's rows, starting a new file first if they would not fit.
-
-        **[decision]** A contact's rows never straddle two files, so every file
-        is self-contained; config validation guarantees a group fits in one file.
-        """
-        current = self._current or self._open()
-        if self.max_rows is not None and current.rows and current.rows + len(lines) > self.max_rows:
-            current = self._open()
-        current.rows += len(lines)
-        self._append("".join(lines))
-
-    def append_file(self, path: str, rows: int) -> None:
-        """Append already-encoded rows (a helper process's part) after what is here."""
-        current = self._current or self._open()
-        self._spill(current)
-        with open(path, "rb") as part:
-            while block := part.read(FLUSH_BYTES):
-                current.write_bytes(block)
-        current.rows += rows
-
-    def finish(self) -> list[_SpoolFile]:
-        if self._current is not None:
-            self._seal(self._current)
-            self._current = None
-        return [f for f in self.files if f.rows > 0]
-
-    def abandon(self) -> None:
-        """After a failure: close whatever is open (the spool folder is removed anyway)."""
-        for spool in self.files:
-            if spool.handle is not None:
-                spool.handle.close()
-
-
 class FeedWriter:
     """Exports batches of flow events for one feed config through one sink.
 
@@ -445,13 +274,13 @@ class FeedWriter:
         names: BatchNames,
         workdir: Callable[[], Path],
         result: BatchResult,
-    ) -> list[tuple[Operation, list[_SpoolFile]]]:
+    ) -> list[tuple[Operation, list[SpoolFile]]]:
         config = self.config
         builder = RowBuilder(config)
         timestamp = naming.row_timestamp(names.at)
         max_rows = config.feed.max_rows_per_file
-        spools: dict[str, _Spool] = {}
-        budget = _MemoryBudget(MEMORY_SPOOL_BYTES)
+        spools: dict[str, Spool] = {}
+        budget = MemoryBudget(MEMORY_SPOOL_BYTES)
         for op in naming.OPERATIONS:
             encoder = FileEncoder(
                 config.feed.format,
@@ -461,7 +290,7 @@ class FeedWriter:
                 flow_name=config.flow.name,
                 operation=op,
             )
-            spools[op] = _Spool(
+            spools[op] = Spool(
                 workdir, op, encoder, max_rows, config.feed.control_checksums, budget=budget
             )
         progress = self.progress
@@ -486,7 +315,7 @@ class FeedWriter:
         return finished
 
     def _encode_events(
-        self, events: Iterable[Event], builder: RowBuilder, spools: dict[str, _Spool]
+        self, events: Iterable[Event], builder: RowBuilder, spools: dict[str, Spool]
     ) -> tuple[int, int, int]:
         """The general path: events through RowBuilder, encoded in batches per operation.
 
@@ -534,7 +363,7 @@ class FeedWriter:
         reader: EventReader,
         runner: ChunkRunner,
         builder: RowBuilder,
-        spools: dict[str, _Spool],
+        spools: dict[str, Spool],
     ) -> tuple[int, int, int]:
         """The fused path (feedcore.fastpath) over raw lines, chunk by chunk.
 
@@ -574,7 +403,7 @@ class FeedWriter:
         reader: EventReader,
         runner: ChunkRunner,
         builder: RowBuilder,
-        spools: dict[str, _Spool],
+        spools: dict[str, Spool],
         start: int,
         workdir: Path,
     ) -> parallel.PartResult:
@@ -585,7 +414,7 @@ class FeedWriter:
         builder.warnings.clear()
         self.progress = None
         parts = {
-            op: _Spool(
+            op: Spool(
                 lambda: workdir,
                 spool.operation,
                 spool.encoder,
@@ -613,7 +442,7 @@ class FeedWriter:
         reader: EventReader,
         runner: ChunkRunner,
         builder: RowBuilder,
-        spools: dict[str, _Spool],
+        spools: dict[str, Spool],
     ) -> tuple[int, int]:
         """Encode ``lines`` into ``spools``; returns (lines read, rows written).
 
@@ -667,7 +496,7 @@ class FeedWriter:
 
     def _deliver(
         self,
-        spooled: list[tuple[Operation, list[_SpoolFile]]],
+        spooled: list[tuple[Operation, list[SpoolFile]]],
         names: BatchNames,
         result: BatchResult,
         observer: DeliveryObserver | None = None,
@@ -689,7 +518,7 @@ class FeedWriter:
                 self.progress(Progress("deliver", result.events, 0, done, total))
 
     def _deliver_one(
-        self, operation: Operation, data_key: str, spool: _SpoolFile, names: BatchNames
+        self, operation: Operation, data_key: str, spool: SpoolFile, names: BatchNames
     ) -> DeliveredFile:
         digest = spool.hasher.hexdigest() if spool.hasher is not None else None
         facts = DataFileFacts(data_key, spool.rows, spool.size, digest)
