@@ -122,18 +122,17 @@ class FileEncoder:
             self.end = CSV_LINE_END
 
         self._between: dict[str | None, str] = {}
-        generated = self._generate()
         #: All rows of one contact as text, and how many rows that is.
-        self.contact_lines: Callable[[ContactRows], tuple[str, int]] = generated["contact_lines"]
+        self.contact_lines: Callable[[ContactRows], tuple[str, int]]
         #: All rows of many contacts (in order) as text, and how many rows that is.
-        self.encode_contacts: Callable[[Iterable[ContactRows]], tuple[str, int]] = generated[
-            "encode_contacts"
-        ]
+        self.encode_contacts: Callable[[Iterable[ContactRows]], tuple[str, int]]
+        self.contact_lines, self.encode_contacts = self._generate()
 
     def header(self) -> str:
         return header(self.fmt, self.columns)
 
-    def _actions(self, actions: tuple[str, ...]) -> tuple[str, ...]:
+    def encoded_actions(self, actions: tuple[str, ...]) -> tuple[str, ...]:
+        """Each action as this format writes it (remembered per actions tuple)."""
         cached = self._action_cache.get(actions)
         if cached is None:
             cached = tuple(self.field(a) for a in actions)
@@ -143,34 +142,36 @@ class FileEncoder:
     def _pieces(self, contact: ContactRows) -> tuple[str, str, tuple[str, ...]]:
         field = self.field
         head = self.ident_prefix + field(contact.identifier) + self.mid
-        tail_parts = [self.variant_key, field(contact.variant), self.operation_text]
+        tail_parts = [self.between(contact.variant)]
         for key, value in zip(self.context_keys, contact.contexts, strict=True):
             tail_parts.append(key)
             tail_parts.append(field(value))
         tail_parts.append(self.end)
-        return head, "".join(tail_parts), self._actions(contact.actions)
+        return head, "".join(tail_parts), self.encoded_actions(contact.actions)
 
     def contact_row_lines(self, contact: ContactRows) -> list[str]:
         """The same text, one string per row (for splitting files, FS-5.2)."""
         head, tail, actions = self._pieces(contact)
         return [head + a + tail for a in actions]
 
-    def _between_of(self, variant: str | None) -> str:
+    def between(self, variant: str | None) -> str:
         """The text between ``action`` and the first context: variant and operation."""
-        text = self.variant_key + self.field(variant) + self.operation_text
-        if len(self._between) < 256:  # variants are few; never let odd input grow it
-            self._between[variant] = text
+        text = self._between.get(variant)
+        if text is None:
+            text = self.variant_key + self.field(variant) + self.operation_text
+            if len(self._between) < 256:  # variants are few; never let odd input grow it
+                self._between[variant] = text
         return text
 
-    def _generate(self) -> dict[str, Any]:
+    def _generate(self) -> tuple[Any, Any]:
         """:attr:`contact_lines` and :attr:`encode_contacts`, specialised to this file."""
         namespace: dict[str, Any] = {}
         exec(_encoder_code(self.fmt == "jsonl", len(self.context_keys)), namespace)
         contact_lines, encode_contacts = namespace["build"](
             self._action_cache,
-            self._actions,
+            self.encoded_actions,
             self._between,
-            self._between_of,
+            self.between,
             self.mid,
             self.end,
             self.ident_prefix,
@@ -179,7 +180,7 @@ class FileEncoder:
             None if self.fmt == "jsonl" else NEEDS_QUOTE[self.fmt].search,
             *self.context_keys,
         )
-        return {"contact_lines": contact_lines, "encode_contacts": encode_contacts}
+        return contact_lines, encode_contacts
 
 
 def rows_source(head: str, suffix: str, actions: str, first: str, second: str) -> list[str]:

@@ -228,9 +228,8 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         encoder = encoders[op]
         table: dict[str | None, ActionEntry] = {}
         for variant_name, actions in actions_by_variant.items():
-            between = encoder.variant_key + encoder.field(variant_name) + encoder.operation_text
-            encoded = tuple(encoder.field(action) for action in actions)
-            table[variant_name] = (between, encoded, after, len(actions))
+            encoded = encoder.encoded_actions(actions)
+            table[variant_name] = (encoder.between(variant_name), encoded, after, len(actions))
         namespace[name] = table
     source = _TEMPLATE.format(
         identity=_HASH if config.feed.hash_identity else "",
