@@ -46,8 +46,6 @@ CASES = (
 )
 STDLIB_TARGET = Target("ratio_min", 3.0)
 POLARS_TARGET = Target("ratio_min", 0.5)
-#: Characters buffered before a write, as feedcore.writer's spool does.
-FLUSH_CHARS = 1 << 20
 #: Timed runs write here: every side still encodes to UTF-8 and makes its write
 #: calls, but no side waits for the (shared, noisy) disk, which e2e covers.
 NULL = Path(os.devnull)
@@ -123,50 +121,27 @@ class _Inputs:
 
 
 def _feedlab(encoder: Any, contacts: list[Any], path: Path) -> float:
-    """FeedWriter's encoding loop over ready-made contact groups, spooled as the writer does.
+    """The writer's encoding loop over ready-made contact groups, spooled as the writer does:
+    ``encode_contacts`` per ``ENCODE_BATCH`` contacts, each batch encoded to UTF-8 as it is
+    spooled and written every ``FLUSH_BYTES``."""
+    from feedcore.spool import FLUSH_BYTES
+    from feedcore.writer import ENCODE_BATCH
 
-    Today's writer: ``FileEncoder.contact_lines`` per contact, text buffered and
-    encoded to UTF-8 per 1 MiB of characters. The writer proposed in
-    docs/performance.md (recognised by ``feedcore.writer.ENCODE_BATCH``):
-    ``encode_contacts`` per batch, each batch encoded to UTF-8 as it is spooled.
-    """
-    batch = _writer_batch()
     start = time.perf_counter()
     with path.open("wb") as fh:
         fh.write(encoder.header().encode("utf-8"))
-        if batch is not None:
-            chunks: list[bytes] = []
-            size = 0
-            for i in range(0, len(contacts), batch):
-                data = encoder.encode_contacts(contacts[i : i + batch])[0].encode("utf-8")
-                chunks.append(data)
-                size += len(data)
-                if size >= FLUSH_CHARS:
-                    fh.write(b"".join(chunks))
-                    chunks.clear()
-                    size = 0
-            fh.write(b"".join(chunks))
-        else:
-            lines = encoder.contact_lines
-            buffer: list[str] = []
-            buffered = 0
-            for contact in contacts:
-                text, _ = lines(contact)
-                buffer.append(text)
-                buffered += len(text)
-                if buffered >= FLUSH_CHARS:
-                    fh.write("".join(buffer).encode("utf-8"))
-                    buffer.clear()
-                    buffered = 0
-            fh.write("".join(buffer).encode("utf-8"))
+        chunks: list[bytes] = []
+        size = 0
+        for i in range(0, len(contacts), ENCODE_BATCH):
+            data = encoder.encode_contacts(contacts[i : i + ENCODE_BATCH])[0].encode("utf-8")
+            chunks.append(data)
+            size += len(data)
+            if size >= FLUSH_BYTES:
+                fh.write(b"".join(chunks))
+                chunks.clear()
+                size = 0
+        fh.write(b"".join(chunks))
     return time.perf_counter() - start
-
-
-def _writer_batch() -> int | None:
-    from feedcore import writer
-
-    batch = getattr(writer, "ENCODE_BATCH", None)
-    return None if batch is None else int(batch)
 
 
 def _stdlib_delimited(fmt: str, columns: tuple[str, ...], rows: list[Any], path: Path) -> float:
