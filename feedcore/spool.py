@@ -147,9 +147,7 @@ class Spool:
             self._spill(self._current)
 
     def add(self, text: str, rows: int) -> None:
-        current = self._current or self._open()
-        current.rows += rows
-        self._append(text)
+        self.add_pieces([text], rows)
 
     def add_pieces(self, pieces: list[str], rows: int) -> None:
         """Like ``add("".join(pieces), rows)``, joined and encoded a few contacts at a time."""
