@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/feedlab
 
 lint: $(STAMP)
-	$(BIN)/ruff check feedcore mock_targets tui tests benchmarks
-	$(BIN)/ruff format --check feedcore mock_targets tui tests benchmarks
+	$(BIN)/ruff check feedcore feedlab mock_targets tui tests benchmarks
+	$(BIN)/ruff format --check feedcore feedlab mock_targets tui tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,7 +33,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/feedlab bench
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -289,7 +289,7 @@ def python_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for Python children: ``benchmarks`` importable, after any override.
 
     An existing ``PYTHONPATH`` stays first, so a patched copy of ``feedcore``
-    (``PYTHONPATH=/tmp/patched feedlab bench``) is what every child measures;
+    (``PYTHONPATH=/tmp/patched python -m benchmarks``) is what every child measures;
     ``PYTHONSAFEPATH`` keeps ``python -m`` from putting the checkout ahead of it.
     """
     env = dict(os.environ)

@@ -40,7 +40,7 @@ def feedlab_argv() -> list[str]:
     script = Path(sys.executable).with_name("feedlab")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "from feedcore.cli import entry; entry()"]
+    return [sys.executable, "-c", "from feedlab.cli import entry; entry()"]
 
 
 def _digest(path: Path) -> str:

@@ -4,7 +4,7 @@ The doc generator fills in the measured numbers and profiles; what a case
 measures, what bounds a missed target and what was tried are written here,
 from investigation (November 2026, on the 2-core machine of the doc), and kept
 true by whoever changes the code they describe. A candidate change is measured
-as ``PYTHONPATH=<patched checkout> feedlab bench --json``; saved as
+as ``PYTHONPATH=<patched checkout> python -m benchmarks --json``; saved as
 ``benchmarks/proposals/patched.json`` it is shown beside the current run.
 """
 
@@ -28,8 +28,8 @@ better and the target reads `>= x`; for wall time (s) lower is better and the
 target reads `<= x`. Absolute cases (MB, ms) judge the feedlab value. Mock
 servers run in a process of their own and every client in a fresh one, so no
 two contenders share a GIL. The machine is shared and noisy: only ratios from
-one run mean anything; every sample is in `feedlab bench --json`, and
-`PYTHONPATH=/path/to/patched/checkout feedlab bench` measures a patched
+one run mean anything; every sample is in `python -m benchmarks --json`, and
+`PYTHONPATH=/path/to/patched/checkout python -m benchmarks` measures a patched
 feedcore against the same peers."""
 
 WHAT: dict[str, str] = {

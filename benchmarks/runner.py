@@ -1,4 +1,4 @@
-"""Which cases exist, which to run, and running them (``feedlab bench``'s engine)."""
+"""Which cases exist, which to run, and running them (``python -m benchmarks``' engine)."""
 
 from __future__ import annotations
 

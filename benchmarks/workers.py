@@ -162,7 +162,7 @@ def rss_export(p: dict[str, Any]) -> dict[str, Any]:
 
 def cli(p: dict[str, Any]) -> dict[str, Any]:
     """``feedlab ARGS...`` in this process (so it can be profiled)."""
-    from feedcore.cli import main
+    from feedlab.cli import main
 
     start = time.perf_counter()
     code = main(p["argv"])

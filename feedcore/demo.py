@@ -13,18 +13,18 @@ A bundle is a zip a client can open without feedlab:
 
 Everything is fixed by the seed and the export time, so a bundle is reproducible
 byte for byte. Nothing secret goes in: a feed config holds no credentials
-(FS-1.2), and no endpoint, port, password or local path is written. Textual is
-only imported (lazily, through ``tui``) to render the screenshot.
+(FS-1.2), and no endpoint, port, password or local path is written. feedcore
+imports no front end: the screenshot is drawn by a renderer the caller passes in
+(``feedlab demo`` passes the app's, ``tui.screenshot.render``).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,7 +94,14 @@ def export_sample(
     return results
 
 
+#: Renders the app's screen after batch 1 as SVG: ``(config, name=, seed=, at=,
+#: contacts=, size=) -> str``. The app package supplies one (``tui.screenshot.render``);
+#: feedcore never imports a front end, so it is passed in, never looked up.
+ScreenshotRenderer = Callable[..., str]
+
+
 def render_screenshot(
+    renderer: ScreenshotRenderer,
     config: FeedConfig,
     *,
     name: str = "feed.toml",
@@ -102,12 +109,9 @@ def render_screenshot(
     at: datetime = DEMO_AT,
     contacts: int = DEMO_CONTACTS,
 ) -> str:
-    """An SVG of the app after exporting batch 1 (textual imported only here)."""
+    """An SVG of the app after exporting batch 1, drawn by ``renderer``."""
     try:
-        module = importlib.import_module("tui.screenshot")
-        svg = module.render(
-            config, name=name, seed=seed, at=at, contacts=contacts, size=SCREEN_SIZE
-        )
+        svg = renderer(config, name=name, seed=seed, at=at, contacts=contacts, size=SCREEN_SIZE)
     except FeedError:
         raise
     except Exception as exc:
@@ -120,7 +124,7 @@ def build_demo(
     out: str | Path,
     *,
     screenshot_svg: str | None = None,
-    screenshot: bool = True,
+    screenshot: ScreenshotRenderer | None = None,
     name: str = "feed.toml",
     seed: int = DEMO_SEED,
     at: datetime = DEMO_AT,
@@ -130,11 +134,14 @@ def build_demo(
     """Write the demo zip to ``out`` (atomically) and say what is in it.
 
     ``screenshot_svg`` is used as the screenshot when given (the app passes its own
-    screen); otherwise one is rendered headless unless ``screenshot`` is False.
+    screen); otherwise ``screenshot``, when given, renders one headless; with
+    neither the bundle has no screenshot.
     """
     out_path = Path(out)
-    if screenshot_svg is None and screenshot:
-        screenshot_svg = render_screenshot(config, name=name, seed=seed, at=at, contacts=contacts)
+    if screenshot_svg is None and screenshot is not None:
+        screenshot_svg = render_screenshot(
+            screenshot, config, name=name, seed=seed, at=at, contacts=contacts
+        )
     work = Path(tempfile.mkdtemp(prefix="feedlab-demo-"))
     try:
         results = export_sample(config, work, seed=seed, at=at, contacts=contacts, exits=exits)

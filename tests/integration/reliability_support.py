@@ -454,7 +454,7 @@ def _feedlab_command() -> list[str]:
     script = Path(sys.executable).with_name("feedlab")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "from feedcore.cli import entry; entry()"]
+    return [sys.executable, "-c", "from feedlab.cli import entry; entry()"]
 
 
 def run_feedlab(

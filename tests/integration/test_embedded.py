@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from reliability_support import feed_config
 
-from feedcore.cli import simulate as simulate_cmd
 from feedcore.sinks.base import Payload
+from feedlab.cli import simulate as simulate_cmd
 from mock_targets.embedded import embedded_sink, sink_for
 from mock_targets.s3 import MockS3Server
 from mock_targets.sftp import MockSFTPServer

@@ -168,7 +168,7 @@ def test_publish_vv_to_s3_prints_no_credentials(s3_target: S3Target, tmp_path: P
     args = publish_args(s3_target, config_path, events_path)
     done = run_feedlab("-vv", *args, env=_secret_env(s3_target.server))
     assert done.returncode == 0, done.stderr
-    assert "DEBUG feedcore.cli" in done.stderr and "INFO feedcore.cli: put" in done.stderr
+    assert "DEBUG feedlab.cli" in done.stderr and "INFO feedlab.cli: put" in done.stderr
     _assert_clean(done.stdout + done.stderr, SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
     with enable_iam_authentication():  # the server now refuses our (unknown) key
         refused = run_feedlab("-vv", *args, "--new-batch", env=_secret_env(s3_target.server))
@@ -185,7 +185,7 @@ def test_publish_vv_to_sftp_prints_no_password(sftp_target: SFTPTarget, tmp_path
     del args[key_at : key_at + 2]  # log in with the password from the environment
     done = run_feedlab("-vv", *args, env={"FEEDLAB_SFTP_PASSWORD": server.password})
     assert done.returncode == 0, done.stderr
-    assert "INFO feedcore.cli: rename" in done.stderr
+    assert "INFO feedlab.cli: rename" in done.stderr
     _assert_clean(done.stdout + done.stderr, server.password)
     wrong = run_feedlab("-vv", *args, "--new-batch", env={"FEEDLAB_SFTP_PASSWORD": PASSWORD_FLAG})
     assert wrong.returncode == 1 and "refused" in wrong.stderr

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 import tomli_w
 
-from feedcore import cli
-from feedcore.cli import simulate as simulate_cmd
 from feedcore.config import FeedConfig, load_config
 from feedcore.sinks.base import Sink
 from feedcore.sinks.local import LocalSink
 from feedcore.verify import verify_location
+from feedlab import cli
+from feedlab.cli import simulate as simulate_cmd
 from mock_targets.embedded import sink_for
 from mock_targets.s3 import MockS3Server
 from mock_targets.sftp import MockSFTPServer

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from feedcore import naming
-from feedcore.cli import build_parser, main
 from feedcore.config import load_config
 from feedcore.demo import build_demo
+from feedlab.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +55,8 @@ def test_demo_bundle_is_reproducible_and_hashed_feeds_hold_no_address(
     hashed: Path, tmp_path: Path
 ) -> None:
     config = load_config(hashed)
-    first = build_demo(config, tmp_path / "a.zip", screenshot=False)
-    second = build_demo(config, tmp_path / "b.zip", screenshot=False)
+    first = build_demo(config, tmp_path / "a.zip", screenshot=None)
+    second = build_demo(config, tmp_path / "b.zip", screenshot=None)
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
     assert first.members == second.members
     assert first.members[0].startswith("README") and all(

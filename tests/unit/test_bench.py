@@ -1,4 +1,4 @@
-"""``feedlab bench`` (issue 6): the JSON shape and the plumbing, never timings.
+"""``python -m benchmarks`` (issue 6): the JSON shape and the plumbing, never timings.
 
 A cheap subset runs at ``--quick`` size; every number is only checked to be
 there and positive, never compared with anything (the machine is shared). The
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks import runner, tui
+from benchmarks.__main__ import build_parser
 from benchmarks.core import CaseResult, Settings, Target, alternate, run_process
-from feedcore.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_KEYS = {"name", "unit", "feedlab", "peer", "peer_value", "ratio", "target", "pass"}
@@ -27,9 +27,8 @@ def test_quick_json_run_of_a_cheap_subset_has_the_documented_shape() -> None:
     done = subprocess.run(
         [
             sys.executable,
-            "-c",
-            "from feedcore.cli import entry; entry()",
-            "bench",
+            "-m",
+            "benchmarks",
             "--quick",
             "--json",
             "--cases",
@@ -67,7 +66,7 @@ def test_quick_json_run_of_a_cheap_subset_has_the_documented_shape() -> None:
 
 def test_bench_is_a_registered_command_with_its_options() -> None:
     args = build_parser().parse_args(
-        ["bench", "--json", "--quick", "--cases", "s3", "--repeat", "2", "--write-doc"]
+        ["--json", "--quick", "--cases", "s3", "--repeat", "2", "--write-doc"]
     )
     assert (args.json, args.quick, args.cases, args.repeat, args.write_doc) == (
         True,

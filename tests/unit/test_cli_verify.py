@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from feedcore.cli import main
-from feedcore.cli.verify import LocationArg, UsageError, parse_location
 from feedcore.sinks.local import LocalSink
 from feedcore.sinks.memory import MemorySink
+from feedlab.cli import main
+from feedlab.cli.verify import LocationArg, UsageError, parse_location
 from tests.unit.verify_corruptions import CONFIG_FILE, Feed, make_config, write_feed
 
 FINDING_LINE = re.compile(r"^\S.*: .+ \[FS-\d+(\.\d+)?\]$")
@@ -256,7 +256,7 @@ def test_fs8_verify_unreadable_location_exits_2(
 )
 def test_verbose_flag_counts_before_or_after_the_command(argv: list[str], level: int) -> None:
     """`feedlab -v verify X` and `feedlab verify X -v` mean the same (users type either)."""
-    from feedcore.cli import build_parser
+    from feedlab.cli import build_parser
 
     parser = build_parser()
     before = parser.parse_args([*argv, "verify", "somewhere"])

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedcore.cli import main
+from feedlab.cli import main
 from tests import strategies as fs
 
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"

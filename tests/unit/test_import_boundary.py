@@ -1,6 +1,8 @@
 """Import boundaries: ``import feedcore`` (validate, verify on folders, a production
 job) never pays for the TUI, the cloud SDKs or the mock servers, and feedcore
-never imports the TUI toolkit at all."""
+never imports a front end at all: not the app (``tui``, textual), not the mock
+servers (``mock_targets``, moto), not the benchmarks, not the command line
+(``feedlab``), which sits above all of them."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ LIGHT_MODULES = (
     "feedcore.config",
     "feedcore.writer",
     "feedcore.sinks",
-    "feedcore.cli",
+    "feedlab.cli",
     "feedcore.verify",
     "feedcore.simulate",
     "feedcore.events",
@@ -47,13 +49,13 @@ def _heavy_after(code: str) -> list[str]:
 def test_importing_feedcore_loads_no_tui_sdk_or_mock() -> None:
     present = [m for m in LIGHT_MODULES if importlib.util.find_spec(m) is not None]
     assert {"feedcore", "feedcore.config", "feedcore.writer", "feedcore.sinks"} <= set(present)
-    assert "feedcore.cli" in present
+    assert "feedlab.cli" in present
     assert _heavy_after("\n".join(f"import {m}" for m in present)) == []
 
 
 def test_building_the_cli_parser_loads_no_tui_sdk_or_mock() -> None:
     """``feedlab validate`` stays instant: commands import heavy libraries in ``run``."""
-    code = "import feedcore.cli\nfeedcore.cli.build_parser()"
+    code = "import feedlab.cli\nfeedlab.cli.build_parser()"
     assert _heavy_after(code) == []
 
 
@@ -86,16 +88,45 @@ def _imports_of(source: str, filename: str = "<probe>") -> list[tuple[int, str]]
 FEEDCORE_FILES = sorted(FEEDCORE.rglob("*.py"))
 
 
+#: Packages above feedcore, or beside it as front ends and test doubles.
+FRONT_ENDS = ("tui", "textual", "mock_targets", "moto", "benchmarks", "feedlab")
+
+
+def _front_end(module: str) -> bool:
+    return module.split(".")[0] in FRONT_ENDS
+
+
 @pytest.mark.parametrize(
     "path", FEEDCORE_FILES, ids=lambda p: p.relative_to(FEEDCORE.parent).as_posix()
 )
-def test_no_feedcore_file_imports_textual(path: Path) -> None:
+def test_no_feedcore_file_imports_a_front_end(path: Path) -> None:
     offenders = [
-        f"{path.name}:{line}: {module}"
-        for line, module in _imports(path)
-        if module == "textual" or module.startswith("textual.")
+        f"{path.name}:{line}: {module}" for line, module in _imports(path) if _front_end(module)
     ]
-    assert offenders == [], "feedcore must not import textual (the TUI lives in tui/)"
+    assert offenders == [], (
+        "feedcore must not import a front end (tui, mock_targets, benchmarks, feedlab) "
+        "or textual/moto: pass what it needs in as an argument"
+    )
+
+
+def test_importing_every_feedcore_module_loads_no_front_end() -> None:
+    """The static scan above, checked at run time over every module (lazy imports too
+    would show up only when called, so this complements, not replaces, the scan)."""
+    modules = sorted(
+        "feedcore."
+        + ".".join(p.relative_to(FEEDCORE).with_suffix("").parts).removesuffix(".__init__")
+        for p in FEEDCORE_FILES
+    )
+    probe = (
+        "\n".join(f"import {m}" for m in modules)
+        + "\nimport json, sys\n"
+        + f"fronts = {FRONT_ENDS!r}\n"
+        + "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(fronts))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
 
 
 def test_the_static_scan_sees_imports() -> None:
@@ -104,3 +135,4 @@ def test_the_static_scan_sees_imports() -> None:
     assert (1, "textual") in _imports_of("import textual\n")
     assert (1, "textual.widgets") in _imports_of("importlib.import_module('textual.widgets')\n")
     assert any(module == "pydantic" for _, module in _imports(FEEDCORE / "config.py"))
+    assert _front_end("mock_targets.embedded") and _front_end("tui") and not _front_end("tuition")

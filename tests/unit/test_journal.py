@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from feedcore.cli import main
 from feedcore.config import dumps_config, load_config
 from feedcore.events import EventReader
 from feedcore.journal import (
@@ -32,6 +31,7 @@ from feedcore.journal import (
 )
 from feedcore.sinks.memory import MemorySink
 from feedcore.writer import BatchNames, FeedWriter
+from feedlab.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"

@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from feedcore.cli.common import add_config_arg, config_from, parse_at, parse_seed
-from feedcore.cli.publish import print_summary
 from feedcore.config import FeedConfig
 from feedcore.errors import FeedError
 from feedcore.sinks.base import Sink
 from feedcore.sinks.local import LocalSink
 from feedcore.targets import local_root
 from feedcore.writer import FeedWriter, Progress
+from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedlab.cli.publish import print_summary
 
 
 def register(sub: Any) -> None:

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from feedcore.cli.common import add_config_arg, config_from, parse_at, parse_seed
 from feedcore.config import FeedConfig
 from feedcore.errors import FeedError
 from feedcore.events import EventReader, open_events
@@ -31,8 +30,9 @@ from feedcore.journal import (
 from feedcore.sinks.base import SinkEvent
 from feedcore.targets import TargetOptions, open_sink, target_location
 from feedcore.writer import BatchNames, BatchResult, FeedWriter
+from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
 
-log = logging.getLogger("feedcore.cli")
+log = logging.getLogger("feedlab.cli")
 
 JOURNAL_HELP = f"""\
 batch journal (FS-6.3): a plain rerun of the same publish is idempotent.

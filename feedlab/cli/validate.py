@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from feedcore.cli.common import add_config_arg, config_from
+from feedlab.cli.common import add_config_arg, config_from
 
 
 def register(sub: Any) -> None:

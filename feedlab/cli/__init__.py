@@ -21,7 +21,7 @@ from feedcore import logsafety
 from feedcore.errors import ConfigError, FeedError
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo", "bench")
+COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -39,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(available=set())
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"feedcore.cli.{name}")
+            module = importlib.import_module(f"feedlab.cli.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"feedcore.cli.{name}":
+            if exc.name == f"feedlab.cli.{name}":
                 continue  # command not built yet
             raise
         module.register(sub)

@@ -10,9 +10,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from feedcore.cli.common import add_config_arg, config_from, parse_at
 from feedcore.demo import DEMO_AT, DEMO_CONTACTS, DEMO_EXITS, DEMO_SEED, build_demo
 from feedcore.errors import FeedError
+from feedlab.cli.common import add_config_arg, config_from, parse_at
 
 
 def register(sub: Any) -> None:
@@ -49,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.contacts < 1 or not 0 <= args.exits <= args.contacts:
         raise FeedError("--contacts must be at least 1 and --exits between 0 and --contacts")
+    renderer = None
+    if not args.no_screenshot:
+        from tui.screenshot import render  # textual is loaded only to draw the screenshot
+
+        renderer = render
     bundle = build_demo(
         config,
         args.out,
-        screenshot=not args.no_screenshot,
+        screenshot=renderer,
         name=Path(args.config).name,
         seed=args.seed,
         at=parse_at(args.at),

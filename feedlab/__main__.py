@@ -1,0 +1,5 @@
+"""``python -m feedlab``: the same as the ``feedlab`` console script."""
+
+from feedlab.cli import entry
+
+entry()
