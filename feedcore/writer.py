@@ -34,7 +34,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from feedcore import naming, parallel
+from feedcore import naming, parallel, rules
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
 from feedcore.encoders import FileEncoder
@@ -159,7 +159,7 @@ class BatchNames:
     @staticmethod
     def _parse_slot(slot: str, part: str) -> tuple[str, int]:
         operation, _, index = slot.partition("/")
-        if operation not in naming.OPERATIONS or not index.isdigit():
+        if operation not in naming.OPERATIONS or not rules.is_digits(index):
             raise ValueError(f"random part slot {slot!r} is not 'add/N' or 'remove/N'")
         if len(part) != 8 or any(c not in "0123456789abcdef" for c in part):
             raise ValueError(f"random part {part!r} is not 8 lowercase hex characters (FS-4.1)")
