@@ -21,15 +21,13 @@ imports no front end: the screenshot is drawn by a renderer the caller passes in
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedcore import naming, rules
+from feedcore import naming, rules, tempfiles
 from feedcore.config import FeedConfig
 from feedcore.control import FILE_KEYS
 from feedcore.errors import FeedError
@@ -142,7 +140,8 @@ def build_demo(
         screenshot_svg = render_screenshot(
             screenshot, config, name=name, seed=seed, at=at, contacts=contacts
         )
-    work = Path(tempfile.mkdtemp(prefix="feedlab-demo-"))
+    private = tempfiles.private_dir("demo")
+    work = private.path
     try:
         results = export_sample(config, work, seed=seed, at=at, contacts=contacts, exits=exits)
         # By folder (so by day), each data file before its control file.
@@ -167,7 +166,7 @@ def build_demo(
             f"cannot write the demo bundle {out_path.name}: {exc.strerror or exc}"
         ) from exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        private.close()
     return DemoBundle(out_path, tuple(name for name, _ in entries), tuple(results))
 
 
