@@ -48,6 +48,15 @@ BAD = [
         + b'"}}\n',
         "the limit is 1,048,576",
     ),
+    ("nested 1,000 deep", b"[" * 1000 + b"]" * 1000 + b"\n", "too deeply nested"),
+    (
+        "attribute nested 40 deep",
+        b'{"type": "enter", "email": "bad8@example.com", "attributes": {"first_name": '
+        + b"[" * 40
+        + b"]" * 40
+        + b"}}\n",
+        "nested deeper than 32 levels",
+    ),
 ]
 
 

@@ -110,3 +110,21 @@ def test_split_is_declined_for_small_files_threads_and_one_worker(tmp_path: Path
         assert big.read_bytes()[offset - 1 : offset] == b"\n"
     with open(big, "rb") as stream:  # a stream cannot be split
         assert parallel.split_point(EventReader(stream).splittable, 2) is None
+
+
+def test_fs7_oversized_lines_in_both_halves_are_numbered_alike_split_or_not(
+    big_events: Path, tmp_path: Path
+) -> None:
+    """The helper reads its half block by block too: a 2 MiB line is one bad line there."""
+    lines = big_events.read_bytes().split(b"\n")
+    huge = b'{"type": "enter", "email": "h@example.com", "attributes": {"b": "' + b"x" * (2 << 20)
+    lines.insert(10, huge + b'"}}')
+    lines.insert(len(lines) - 10, huge)  # never closed: not JSON either way
+    events = tmp_path / "huge.jsonl"
+    events.write_bytes(b"\n".join(lines))
+    single = publish(events, tmp_path / "one", 1)
+    split = publish(events, tmp_path / "two", 2)
+    assert single.returncode == split.returncode == 0, single.stderr + split.stderr
+    assert single.stderr == split.stderr and single.stdout == split.stdout
+    assert single.stderr.count("the limit is 1,048,576") == 2
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
