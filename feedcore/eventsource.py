@@ -27,7 +27,6 @@ import os
 import stat
 import sys
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
 from feedcore import tempfiles
@@ -55,7 +54,7 @@ class _RunawayGuard:
             raise runaway_error(self.name, self.seen - self.run)
 
 
-class EventSource(LineSource):
+class EventSource(LineSource, tempfiles.Closeable):
     """An events input opened once: ``digest`` (or None), ``size``, and its lines.
 
     Close it (or use it as a context manager) to release the descriptor and
@@ -127,17 +126,6 @@ class EventSource(LineSource):
         if self._copy is not None:
             self._copy.close()
             self._copy = None
-
-    def __enter__(self) -> EventSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _identity(info: os.stat_result) -> tuple[int, int, int, int]:

@@ -29,7 +29,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from feedcore.errors import SpoolError
 
@@ -54,7 +54,25 @@ _swept: set[str] = set()
 _sweep_lock = threading.Lock()
 
 
-class PrivateDir:
+class Closeable:
+    """``with thing:`` closes it on the way out (a private folder, an events source)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PrivateDir(Closeable):
     """A 0700 folder this process owns (its lock is held) until :meth:`close` removes it."""
 
     def __init__(self, path: Path, lock_fd: int) -> None:
@@ -72,17 +90,6 @@ class PrivateDir:
         shutil.rmtree(self.path, ignore_errors=True)
         os.close(self._lock_fd)
         self._lock_fd = None
-
-    def __enter__(self) -> PrivateDir:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def create_private_file(path: Path, *, readable: bool = False) -> BinaryIO:

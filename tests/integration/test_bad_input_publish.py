@@ -7,14 +7,13 @@ written and the exit is non-zero; never a traceback, never a raw address.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import pytest
 from reliability_support import (
     S3Target,
+    data_feed_rows,
     publish_args,
     run_feedlab,
     target_env,
@@ -78,12 +77,7 @@ def _events_file(tmp_path: Path) -> tuple[Path, dict[int, str], int]:
 
 
 def _data_feed_rows(root: Path) -> int:
-    rows = 0
-    for path in root.rglob("*.tsv"):
-        text = path.read_bytes().decode("utf-8")
-        reader = csv.DictReader(io.StringIO(text, newline=""), dialect="excel-tab")
-        rows += sum(1 for row in reader if row["action"] == "data_feed")
-    return rows
+    return data_feed_rows(root, "tsv")
 
 
 def _assert_reported(stderr: str, expected: dict[int, str]) -> None:

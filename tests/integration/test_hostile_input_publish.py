@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import resource
@@ -28,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reliability_support import run_feedlab
+from reliability_support import data_feed_rows, run_feedlab
 
 from feedcore.writer import CRASH_ENV
 
@@ -94,13 +92,7 @@ def _journal(state: Path) -> list[dict[str, object]]:
 
 
 def _delivered_rows(out: Path) -> int:
-    """The ``data_feed`` rows (one per contact) in every TSV data file under ``out``."""
-    rows = 0
-    for path in out.rglob("*.tsv"):
-        text = path.read_bytes().decode("utf-8")
-        reader = csv.DictReader(io.StringIO(text, newline=""), dialect="excel-tab")
-        rows += sum(1 for row in reader if row["action"] == "data_feed")
-    return rows
+    return data_feed_rows(out, "tsv")
 
 
 def test_fs7_process_substitution_is_read_once_exported_and_journaled(

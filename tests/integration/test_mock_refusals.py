@@ -26,6 +26,7 @@ import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
+from reliability_support import sftp_session
 
 from mock_targets.reports import Operation
 from mock_targets.s3 import MockS3Server
@@ -41,26 +42,11 @@ def sftp(tmp_path: Path) -> Iterator[tuple[Any, Path, asyncio.AbstractEventLoop]
     (root / "feed.csv").write_bytes(b"rows\r\n")
     (root / "folder").mkdir()
     (root / "to-root").symlink_to(".")  # planted locally: links cannot be made over SFTP
-    with MockSFTPServer(root=root, workdir=tmp_path / "keys") as server:
-        loop = asyncio.new_event_loop()
-        conn = loop.run_until_complete(
-            asyncssh.connect(
-                server.host,
-                server.port,
-                username=server.username,
-                client_keys=[str(server.private_key_file)],
-                known_hosts=str(server.known_hosts_file),
-                agent_path=None,
-                config=None,
-            )
-        )
-        client = loop.run_until_complete(conn.start_sftp_client())
-        try:
-            yield client, server.root, loop
-        finally:
-            conn.close()
-            loop.run_until_complete(conn.wait_closed())
-            loop.close()
+    with (
+        MockSFTPServer(root=root, workdir=tmp_path / "keys") as server,
+        sftp_session(server) as (client, loop),
+    ):
+        yield client, server.root, loop
 
 
 def _denied(loop: asyncio.AbstractEventLoop, call: Any) -> None:
