@@ -18,30 +18,10 @@ from feedcore.simulate import ATTRIBUTES, PLANS, contacts, simulate_events
 from feedcore.sinks.memory import MemorySink
 from feedcore.writer import FeedWriter
 from tests.tui.conftest import HASHED, WELCOME
+from tests.tui.tool_host import PASSWORD, SECRET, fake_details
 from tui.services import attributes, commands, diff, external
-from tui.services.connect import PROFILE, ConnectDetails, CredentialsFile
+from tui.services.connect import PROFILE, CredentialsFile
 from tui.services.targets import FileRef
-
-SECRET = "s3cr3t-for-tests"
-PASSWORD = "pw-for-tests"
-
-
-def fake_details(folder: Path = Path("/run/feedlab")) -> ConnectDetails:
-    return ConnectDetails(
-        s3_endpoint_url="http://127.0.0.1:4566",
-        s3_region="us-east-1",
-        s3_access_key_id="feedlab",
-        s3_secret_access_key=SECRET,
-        s3_credentials_file=folder / "aws-credentials",
-        sftp_host="127.0.0.1",
-        sftp_port=2222,
-        sftp_username="feedlab",
-        sftp_password=PASSWORD,
-        sftp_private_key_file=folder / "client_ed25519",
-        sftp_known_hosts_file=folder / "known_hosts",
-        sftp_root=folder / "root",
-    )
-
 
 S3_REF = FileRef(
     "s3", "acme-data-feeds", "exports/daily/2026/11/27/acme_1234_add_0a1b2c3d_20261127090000.csv"
