@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -32,15 +34,16 @@ def fake_details(folder: Path = Path("/run/feedlab")) -> ConnectDetails:
 
 
 class HostApp(App[None]):
-    """Pushes ``screen`` on mount; ``copied`` holds every text sent to the clipboard."""
+    """Pushes ``screen`` (or ``screen(app)``) on mount; ``copied`` holds every copied text."""
 
-    def __init__(self, screen: Screen[object]) -> None:
+    def __init__(self, screen: Screen[Any] | Callable[[HostApp], Screen[Any]]) -> None:
         super().__init__()
         self._first = screen
         self.copied: list[str] = []
 
     def on_mount(self) -> None:
-        self.push_screen(self._first)
+        first = self._first
+        self.push_screen(first if isinstance(first, Screen) else first(self))
 
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from feedcore.errors import FeedError
 from tui.services.preview import format_of, kind_of
 from tui.services.targets import FileRef
 
@@ -33,7 +34,7 @@ Group = tuple[str | None, str | None, str | None]  # (action, variant, operation
 GROUP_COLUMNS = ("action", "variant", "operation")
 
 
-class DiffError(ValueError):
+class DiffError(FeedError):
     """A file that cannot be compared (too large, not FS-3 text); the text says which."""
 
 

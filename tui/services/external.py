@@ -19,11 +19,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+from feedcore.errors import FeedError
+
 Kind = Literal["pager", "editor"]
 DEFAULTS: dict[Kind, tuple[str, str]] = {"pager": ("PAGER", "less"), "editor": ("EDITOR", "vi")}
 
 
-class ProgramMissing(ValueError):
+class ProgramMissing(FeedError):
     """The pager or editor cannot be run; the message says which variable to set."""
 
 
