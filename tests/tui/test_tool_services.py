@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from feedcore.config import FeedConfig, load_config, loads_config
-from feedcore.errors import ConfigError
+from feedcore.errors import ConfigError, FeedError
 from feedcore.events import Event
 from feedcore.simulate import ATTRIBUTES, PLANS, contacts, simulate_events
 from feedcore.sinks.memory import MemorySink
@@ -270,3 +270,31 @@ def test_private_copy_is_owner_only_named_as_on_the_server_and_removed() -> None
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     external.remove_copy(path)
     assert not path.parent.exists()
+
+
+# -- the session's files for a demo bundle ---------------------------------------------------------
+
+
+def test_fs8_session_files_are_the_feeds_own_and_bounded(tmp_path: Path) -> None:
+    from feedcore.demo import build_session_demo
+    from tui.services.session_demo import delivered_files
+
+    config = load_config(WELCOME)
+    sink = MemorySink()
+    _export(config, sink, list(simulate_events(config, 10, seed=2)), AT)
+    refs = _refs(sink, "acme-data-feeds")
+    refs.append(FileRef("s3", "other-bucket", refs[0].key))  # another bucket: not this feed
+    refs.append(FileRef("sftp", "", refs[0].key))  # the other server
+    read_log: list[FileRef] = []
+
+    def read(ref: FileRef) -> bytes:
+        read_log.append(ref)
+        return sink.objects[ref.key]
+
+    files = delivered_files(config, refs, read)
+    assert [key for key, _ in files] == sorted(sink.objects)
+    assert all(ref.bucket == "acme-data-feeds" and ref.server == "s3" for ref in read_log)
+    bundle = build_session_demo(config, files, tmp_path / "s.zip")
+    assert len(bundle.members) == 4 + len(sink.objects)
+    with pytest.raises(FeedError, match="exceed"):
+        delivered_files(config, refs, read, max_bytes=100)
