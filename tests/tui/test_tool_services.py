@@ -298,3 +298,19 @@ def test_fs8_session_files_are_the_feeds_own_and_bounded(tmp_path: Path) -> None
     assert len(bundle.members) == 4 + len(sink.objects)
     with pytest.raises(FeedError, match="exceed"):
         delivered_files(config, refs, read, max_bytes=100)
+
+
+def test_form_warnings_are_the_lint_of_feedlab_validate() -> None:
+    from tui.services import form_warnings
+
+    assert form_warnings.template_warning("{{ contact.first_name }}") is None
+    warning = form_warnings.template_warning("{{ contact.frist_name }}")
+    assert warning is not None and "did you mean contact.first_name?" in warning
+    assert warning.endswith("[FS-7.1]")
+    assert form_warnings.condition_warning("") is None
+    assert "contact.plan" in (form_warnings.condition_warning('contact.pln == "pro"') or "")
+    both = loads_config(
+        WELCOME.read_text(encoding="utf-8").replace("actions = []", 'actions = ["x"]')
+    )
+    (line,) = form_warnings.flow_warnings(both)
+    assert line.startswith("flow.actions: ") and line.endswith("[FS-2.2]")
