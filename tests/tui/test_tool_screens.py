@@ -161,6 +161,14 @@ def _tools_app(sink: MemorySink, refs: list[FileRef], run: Recorder, ref: FileRe
     return HostApp(make)
 
 
+def _newest_in_tools() -> tuple[MemorySink, FileRef, Recorder, HostApp]:
+    """The tools menu on the newest data file of two batches, with a recording runner."""
+    sink, refs = _two_batches()
+    ref = max(r for r in refs if diff.feed_of(r))
+    run = Recorder()
+    return sink, ref, run, _tools_app(sink, refs, run, ref)
+
+
 @contextlib.contextmanager
 def _no_suspend(app: HostApp) -> Iterator[None]:
     yield
@@ -193,10 +201,7 @@ async def test_open_in_pager_or_editor_suspends_and_removes_the_private_copy(
     program.chmod(0o755)
     monkeypatch.setenv(variable, f"{program} --flag")
     monkeypatch.setattr(HostApp, "suspend", _no_suspend)
-    sink, refs = _two_batches()
-    ref = max(r for r in refs if diff.feed_of(r))
-    run = Recorder()
-    app = _tools_app(sink, refs, run, ref)
+    sink, ref, run, app = _newest_in_tools()
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press(key)
@@ -212,10 +217,7 @@ async def test_a_missing_pager_is_one_notification_and_nothing_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PAGER", "no-such-pager-feedlab")
-    sink, refs = _two_batches()
-    ref = max(r for r in refs if diff.feed_of(r))
-    run = Recorder()
-    app = _tools_app(sink, refs, run, ref)
+    _, _, run, app = _newest_in_tools()
     async with app.run_test() as pilot:
         await pilot.pause()
         await pilot.press("p")
