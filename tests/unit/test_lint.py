@@ -8,11 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from feedcore import lint
-from feedcore.config import load_config, loads_config
+from feedcore.config import FeedConfig, load_config, loads_config
 from feedcore.simulate import ATTRIBUTES, contacts
 from feedlab.cli import main
+from tests.strategies import attribute_templates, configs
 
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 WELCOME = FEEDS / "welcome_csv_s3.toml"
@@ -139,3 +141,23 @@ def test_fs8_validate_of_a_clean_config_prints_no_warning(
     shutil.copyfile(WELCOME, path)
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+@given(attribute_templates())
+@settings(max_examples=200, deadline=None)
+def test_fs7_1_lint_warns_exactly_for_the_names_simulated_contacts_lack(
+    case: tuple[str, list[str]],
+) -> None:
+    template, names = case
+    unknown = {name for name in names if name not in ATTRIBUTES}
+    warned = {
+        w.message.split()[0].removeprefix("contact.") for w in lint.lint_template(template, "f")
+    }
+    assert warned == unknown
+
+
+@given(configs(extensions=True))
+@settings(max_examples=100, deadline=None)
+def test_lint_never_fails_on_a_valid_config(config: FeedConfig) -> None:
+    for warning in lint.lint_config(config):
+        assert warning.field and warning.rule.startswith("FS-") and "\n" not in warning.message
