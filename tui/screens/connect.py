@@ -143,4 +143,4 @@ class ConnectScreen(PlainNotify, ModalScreen[None]):
             self.notify(f"{line.label} is hidden: press r to reveal it first", severity="warning")
             return
         self.app.copy_to_clipboard(line.value)
-        self.notify(f"Copied the {line.label[0].lower()}{line.label[1:]}", timeout=3)
+        self.notify(f"Copied: {line.label}", timeout=3)
