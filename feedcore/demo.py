@@ -162,8 +162,9 @@ def build_demo(
             screenshot, config, name=name, seed=seed, at=at, contacts=plan.contacts
         )
     private = tempfiles.private_dir("demo")
-    work = private.path
+    work = private.path / "sample"  # beside the folder's lock file, not with it
     try:
+        work.mkdir()
         results = export_sample(
             config, work, seed=seed, at=at, contacts=plan.contacts, exits=plan.exits
         )
