@@ -21,7 +21,8 @@ from typing import Any, BinaryIO, Literal
 import msgspec
 
 from feedcore.errors import EventError, LineProblem
-from feedcore.lines import MAX_LINE_BYTES, LineReader, LineSource, StreamSource
+from feedcore.lines import MAX_LINE_BYTES as MAX_LINE_BYTES  # re-exported: the FS-7 limit
+from feedcore.lines import LineReader, LineSource, StreamSource
 
 EventType = Literal["enter", "exit"]
 
@@ -40,8 +41,6 @@ class Event:
         """FS-7: ``enter`` is exported as ``add``, ``exit`` as ``remove``."""
         return "add" if self.type == "enter" else "remove"
 
-
-__all__ = ["MAX_ATTRIBUTE_DEPTH", "MAX_LINE_BYTES", "MAX_PROBLEMS_KEPT", "Event", "EventReader"]
 
 #: **[decision]** Arrays and objects may nest at most this deep inside one attribute
 #: value (``"a": [[1]]`` is 2 deep): deeper values are bad lines, so nothing later
