@@ -35,15 +35,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedcore import naming
+from feedcore import naming, tempfiles
 from feedcore.config import FeedConfig
 from feedcore.control_schema import dumps_schema
 from feedcore.demo_html import SCHEMA_NAME, Member, index_html, read_rows
@@ -163,8 +161,10 @@ def build_demo(
         screenshot_svg = render_screenshot(
             screenshot, config, name=name, seed=seed, at=at, contacts=plan.contacts
         )
-    work = Path(tempfile.mkdtemp(prefix="feedlab-demo-"))
+    private = tempfiles.private_dir("demo")
+    work = private.path / "sample"  # beside the folder's lock file, not with it
     try:
+        work.mkdir()
         results = export_sample(
             config, work, seed=seed, at=at, contacts=plan.contacts, exits=plan.exits
         )
@@ -172,7 +172,7 @@ def build_demo(
     except OSError as exc:
         raise FeedError(f"cannot write the demo sample: {exc.strerror or exc}") from exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        private.close()
     about = (
         f"This bundle shows the files the data feed of flow {config.flow.name} (id "
         f"{config.flow.id}, segment {config.flow.segment}) delivers to {_target(config)}. "
@@ -215,7 +215,7 @@ def build_session_demo(
     for key, data in files:
         base = key.rpartition("/")[2]
         ours = key.startswith(prefix) and base.removeprefix("control_").startswith(stem)
-        if ours and (naming.DATA_NAME_RE.match(base) or naming.CONTROL_NAME_RE.match(base)):
+        if ours and (naming.DATA_NAME_RE.fullmatch(base) or naming.CONTROL_NAME_RE.fullmatch(base)):
             mine.append((f"{feed.hostname}/{key}", data))
     stamps = [
         parsed.at
@@ -251,16 +251,16 @@ def _target(config: FeedConfig) -> str:
 
 
 _ADDRESS_RE = re.compile(r"[^\s@,;\"'<>]+@[^\s@,;\"'<>]+\.[A-Za-z]{2,}")
-_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def _refuse_addresses(config: FeedConfig, member: str, data: bytes) -> None:
     """FS-2.5: a hashed feed's bundle never shows a raw address."""
     base = member.rpartition("/")[2]
-    if not naming.DATA_NAME_RE.match(base):
+    if not naming.DATA_NAME_RE.fullmatch(base):
         return
     for row in read_rows(Member(member, data), config.feed.format):
-        hashed = _HASH_RE.match(row[0] or "") is not None
+        hashed = _HASH_RE.fullmatch(row[0] or "") is not None
         if not hashed or any(v is not None and _ADDRESS_RE.search(v) for v in row):
             raise FeedError(
                 f"{base} holds a raw address: it was exported before hash_identity was "

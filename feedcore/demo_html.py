@@ -65,11 +65,11 @@ class Member:
 
     @property
     def is_data(self) -> bool:
-        return naming.DATA_NAME_RE.match(self.base) is not None
+        return naming.DATA_NAME_RE.fullmatch(self.base) is not None
 
     @property
     def is_control(self) -> bool:
-        return naming.CONTROL_NAME_RE.match(self.base) is not None
+        return naming.CONTROL_NAME_RE.fullmatch(self.base) is not None
 
 
 def read_rows(member: Member, fmt: str) -> Iterator[Row]:

@@ -58,6 +58,10 @@ class LineProblem:
         return f"line {self.line}: {self.message} [FS-7]"
 
 
+class SpoolError(FeedError):
+    """Local temporary storage failed (a full disk, a quota, a file size limit)."""
+
+
 class RenderError(FeedError):
     """A context template or condition could not be evaluated for a contact."""
 

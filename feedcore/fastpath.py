@@ -29,7 +29,7 @@ import msgspec
 from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.encoders import NEEDS_QUOTE, FileEncoder, rows_source
-from feedcore.events import MAX_LINE_BYTES
+from feedcore.events import CONTAINERS, DECODE_ERRORS, MAX_LINE_BYTES, too_deep
 from feedcore.identity import redact
 from feedcore.rules import DATA_FEED_ACTION
 
@@ -134,10 +134,17 @@ def fast_path_applies(config: FeedConfig) -> bool:
 
 
 def _lookup(index: int, field: int, hashed: bool) -> str:
-    """Same conversion as templating's lookup: None stays null, others via str()."""
+    """Same conversion as templating's lookup: None stays null, others via str().
+
+    A list or object nested deeper than the events' limit goes the slow way, which
+    reports the line as bad (the limit is checked only on the values this loop reads).
+    """
     lines = [
         f"        c{index} = a.f{field}",
         f"        if c{index} is not None and type(c{index}) is not str:",
+        f"            if type(c{index}) in CONTAINERS and too_deep(c{index}):",
+        "                slow(number, line)",
+        "                continue",
         f"            c{index} = str(c{index})",
     ]
     if hashed:  # decisions (rows.py, identity.redact): the address never leaks
@@ -199,7 +206,9 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
     attributes = list(dict.fromkeys(attribute for _, attribute in plan if attribute is not None))
     namespace: dict[str, Any] = {
         "decode": _event_decoder(attributes),
-        "DECODE_ERRORS": (msgspec.DecodeError, UnicodeDecodeError),
+        "DECODE_ERRORS": DECODE_ERRORS,  # RecursionError too: a line nested too deeply
+        "CONTAINERS": CONTAINERS,
+        "too_deep": too_deep,
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
         "redact": redact,

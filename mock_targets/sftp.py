@@ -10,7 +10,11 @@ lexically (``..`` may not climb above the root, NUL is refused), absolute paths
 are virtual (``/x`` is ``root/x``, as on any chrooted server, so they can never
 name a host path), and a path whose real location, after symlinks, lies outside
 the root is refused, so a symlink planted in the root cannot be used to write
-elsewhere. Links cannot be created through SFTP at all.
+elsewhere. Links cannot be created through SFTP at all. Like a server whose
+account is not root, it refuses setuid, setgid and sticky bits (on create,
+mkdir and every setstat), giving a file to another owner, and any change to
+the login root itself (its mode, times, removal or renaming): "permission
+denied", as OpenSSH answers.
 
 Authentication is password or public key for the one user; "none" and every
 other trivial method is refused (FS-6.5 verifies the server; this verifies the
@@ -27,6 +31,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -92,6 +97,26 @@ def _decode(path: bytes) -> str:
     return os.fsdecode(path)
 
 
+#: Mode bits no client may set: setuid, setgid, sticky.
+_SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+
+
+def _refuse_special_bits(attrs: asyncssh.SFTPAttrs) -> None:
+    if attrs.permissions is not None and attrs.permissions & _SPECIAL_BITS:
+        raise asyncssh.SFTPPermissionDenied(
+            "setuid, setgid and sticky bits are not allowed on this server"
+        )
+
+
+def _refuse_new_owner(attrs: asyncssh.SFTPAttrs, current: os.stat_result) -> None:
+    """A server that does not run as root cannot give a file away; nor may the mock."""
+    for wanted, have in ((attrs.uid, current.st_uid), (attrs.gid, current.st_gid)):
+        if wanted is not None and wanted != have:
+            raise asyncssh.SFTPPermissionDenied("changing a file's owner is not allowed")
+    if attrs.owner is not None or attrs.group is not None:
+        raise asyncssh.SFTPPermissionDenied("changing a file's owner is not allowed")
+
+
 class FeedSFTPServer(asyncssh.SFTPServer):
     """One SFTP session, chrooted to the mock's root, reporting as it goes."""
 
@@ -154,6 +179,34 @@ class FeedSFTPServer(asyncssh.SFTPServer):
                 attrs = asyncssh.SFTPAttrs.from_local(entry.stat(follow_symlinks=False))
                 yield asyncssh.SFTPName(os.fsencode(entry.name), attrs=attrs)
 
+    def _refuse_root(self, path: bytes, what: str, *, follow: bool = False) -> bytes:
+        """The local path, unless it is the login root (``follow``: after symlinks)."""
+        local = self.map_path(path)
+        if (os.path.realpath(local) if follow else local) == self._root:
+            raise asyncssh.SFTPPermissionDenied(f"the login root cannot be {what}")
+        return local
+
+    # -- attributes: no special bits, no new owner, never the root ------------
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        local = self._refuse_root(path, "changed", follow=True)
+        _refuse_special_bits(attrs)
+        _refuse_new_owner(attrs, os.stat(local))
+        super().setstat(path, attrs)
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        local = self._refuse_root(path, "changed")
+        _refuse_special_bits(attrs)
+        _refuse_new_owner(attrs, os.lstat(local))
+        super().lsetstat(path, attrs)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        _refuse_special_bits(attrs)
+        fileno = getattr(file_obj, "fileno", None)
+        if callable(fileno):
+            _refuse_new_owner(attrs, os.fstat(fileno()))
+        super().fsetstat(file_obj, attrs)
+
     def readlink(self, path: bytes) -> bytes:
         # map_path has already proven the link resolves inside the root.
         real = os.path.realpath(self.map_path(path))
@@ -193,6 +246,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open(path, pflags, attrs)
         self._open_keys[file_obj] = key
@@ -203,6 +257,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs
     ) -> object:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open56(path, desired_access, flags, attrs)
         self._open_keys[file_obj] = key
@@ -224,12 +279,14 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         self._report("close", key, size=size)
 
     async def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._refuse_root(oldpath, "renamed")
         key, target = self._key(oldpath), self._key(newpath)
         await self.before_op(SFTPRequest("rename", key, target=target))
         super().rename(oldpath, newpath)
         self._report("rename", key, target=target)
 
     async def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._refuse_root(oldpath, "renamed")
         key, target = self._key(oldpath), self._key(newpath)
         await self.before_op(SFTPRequest("rename", key, target=target))
         super().posix_rename(oldpath, newpath)
@@ -237,17 +294,20 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     async def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("mkdir", key))
         super().mkdir(path, attrs)
         self._report("mkdir", key)
 
     async def remove(self, path: bytes) -> None:
+        self._refuse_root(path, "removed")
         key = self._key(path)
         await self.before_op(SFTPRequest("remove", key))
         super().remove(path)
         self._report("remove", key)
 
     async def rmdir(self, path: bytes) -> None:
+        self._refuse_root(path, "removed")
         key = self._key(path)
         await self.before_op(SFTPRequest("remove", key))
         super().rmdir(path)

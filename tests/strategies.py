@@ -95,7 +95,7 @@ labels = st.one_of(
     st.lists(
         st.one_of(
             st.sampled_from([p for p in HOSTILE_PIECES if _no_control(p)]),
-            st.characters(exclude_categories=("Cs", "Cc")),
+            st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")),
         ),
         min_size=1,
         max_size=8,
@@ -163,6 +163,36 @@ paths = st.one_of(
     st.just(""),
     st.lists(_segment, min_size=1, max_size=5).map("/".join).filter(lambda p: len(p) <= 512),
 )
+
+#: What no identifier may start or end with (FS-1): whitespace, control characters
+#: and the Unicode line and paragraph separators, the usual ones first.
+edge_junk = st.one_of(
+    st.sampled_from(["\n", "\r", "\x00", "\u2028", "\u2029", "\t", " ", "\x85", "\r\n"]),
+    st.characters(categories=("Cc", "Zs", "Zl", "Zp")),
+)
+
+
+@st.composite
+def junk_identifiers(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """(dotted field, the config dict's changes): one identifier with junk before or after it.
+
+    The identifiers are the values that become names: ``client``, ``feed.host`` (S3
+    bucket or SFTP host), ``feed.path`` and a context ``name``.
+    """
+    field = draw(st.sampled_from(["client", "feed.host", "feed.path", "feed.contexts[0].name"]))
+    target = draw(st.sampled_from(["s3", "sftp"]))
+    value = draw(
+        {
+            "client": client_slugs,
+            "feed.host": bucket_names if target == "s3" else sftp_hosts(),
+            "feed.path": paths.filter(bool),
+            "feed.contexts[0].name": context_names,
+        }[field]
+    )
+    junk = draw(st.lists(edge_junk, min_size=1, max_size=3).map("".join))
+    value = draw(st.sampled_from([value + junk, junk + value]))
+    return field, {"target": target, field: value}
+
 
 #: Attribute names events carry; contexts look up these and some undefined ones.
 DEFINED_ATTRIBUTES = ("first_name", "last_name", "city", "plan", "ltv", "email", "note")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from feedcore import rules
 from feedcore.config import FeedConfig, load_config
 from feedcore.errors import FeedError
 
@@ -25,7 +26,7 @@ def parse_at(text: str | None) -> datetime:
 def parse_seed(text: str | None) -> int | str | None:
     if text is None:
         return None
-    return int(text) if text.lstrip("-").isdigit() else text
+    return int(text) if rules.is_integer(text) else text
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,8 @@ lost and duplicated contacts, orphan control files, partial files visible.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -15,11 +17,13 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+
+import asyncssh
 
 from feedcore import naming
 from feedcore.config import FeedConfig, dumps_config, parse_config
@@ -320,6 +324,39 @@ def contacts_in(files: dict[str, bytes], config: FeedConfig) -> dict[str, Counte
             if row["action"] == "data_feed":
                 out[parsed.operation][str(row["identifier"])] += 1
     return out
+
+
+def data_feed_rows(root: Path, fmt: str) -> int:
+    """The ``data_feed`` rows (one per exported contact) of every data file under ``root``."""
+    return sum(
+        1
+        for path in root.rglob(f"*.{fmt}")
+        for row in parse_rows(path.read_bytes(), fmt)
+        if row["action"] == "data_feed"
+    )
+
+
+@contextlib.contextmanager
+def sftp_session(server: MockSFTPServer) -> Iterator[tuple[Any, asyncio.AbstractEventLoop]]:
+    """An asyncssh SFTP client logged in to ``server`` with its client key, on its own loop."""
+    loop = asyncio.new_event_loop()
+    conn = loop.run_until_complete(
+        asyncssh.connect(
+            server.host,
+            server.port,
+            username=server.username,
+            client_keys=[str(server.private_key_file)],
+            known_hosts=str(server.known_hosts_file),
+            agent_path=None,
+            config=None,
+        )
+    )
+    try:
+        yield loop.run_until_complete(conn.start_sftp_client()), loop
+    finally:
+        conn.close()
+        loop.run_until_complete(conn.wait_closed())
+        loop.close()
 
 
 def parse_rows(data: bytes, fmt: str) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ def test_demo_command_writes_bundle_with_layout_readme_and_screenshot(
         "acme-data-feeds/exports/daily/2026/11/28",
     ]
     data = [n.rpartition("/")[2] for n in files if not n.rpartition("/")[2].startswith("control_")]
-    assert all(naming.DATA_NAME_RE.match(name) for name in data)
+    assert all(naming.DATA_NAME_RE.fullmatch(name) for name in data)
     assert [name.split("_")[2] for name in data] == ["add", "remove"]
     for name in data:
         assert any(n.endswith(naming.control_file_name(name)) for n in files)

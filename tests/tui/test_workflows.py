@@ -21,7 +21,7 @@ async def test_f5_lands_data_file_then_control_file_in_tree_and_log(welcome: Pat
         await export(pilot)
         (data,) = files_of(pilot, "data")
         (control,) = files_of(pilot, "control")
-        assert naming.DATA_NAME_RE.match(data.name)
+        assert naming.DATA_NAME_RE.fullmatch(data.name)
         assert control.name == naming.control_file_name(data.name)
         assert data.key.startswith("exports/daily/2026/11/27/acme_1234_add_")
         assert data.bucket == "acme-data-feeds"
@@ -253,7 +253,7 @@ async def test_demo_action_writes_zip_with_expected_members(welcome: Path, tmp_p
         await settle(pilot)
     names = zipfile.ZipFile(out).namelist()
     assert names[:2] == ["README.md", "screenshot.svg"]
-    data = [n for n in names if naming.DATA_NAME_RE.match(n.rpartition("/")[2])]
+    data = [n for n in names if naming.DATA_NAME_RE.fullmatch(n.rpartition("/")[2])]
     controls = [n for n in names if n.rpartition("/")[2].startswith("control_")]
     assert len(data) == len(controls) == 2  # an add batch, then a remove batch a day later
     assert all(n.startswith("acme-data-feeds/exports/daily/2026/11/2") for n in data)

@@ -54,11 +54,11 @@ class ControlPreview:
 
 def kind_of(name: str) -> str:
     """``data``, ``control``, ``partial`` or ``other`` (by FS-4 names)."""
-    if naming.PARTIAL_RE.match(name):
+    if naming.PARTIAL_RE.fullmatch(name):
         return "partial"
-    if naming.CONTROL_NAME_RE.match(name):
+    if naming.CONTROL_NAME_RE.fullmatch(name):
         return "control"
-    if naming.DATA_NAME_RE.match(name):
+    if naming.DATA_NAME_RE.fullmatch(name):
         return "data"
     return "other"
 

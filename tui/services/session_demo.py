@@ -29,7 +29,7 @@ def is_feed_file(ref: FileRef, config: FeedConfig) -> bool:
     name = ref.name
     if not ref.key.startswith(prefix) or not name.removeprefix("control_").startswith(stem):
         return False
-    return bool(naming.DATA_NAME_RE.match(name) or naming.CONTROL_NAME_RE.match(name))
+    return bool(naming.DATA_NAME_RE.fullmatch(name) or naming.CONTROL_NAME_RE.fullmatch(name))
 
 
 def delivered_files(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from feedcore import rules
 from feedcore.config import FeedConfig
 from feedcore.errors import SinkError
 from feedcore.sinks.base import ObjectInfo, Sink
@@ -318,6 +319,6 @@ def _total_size(content_range: str | None, fallback: int) -> int:
     """``bytes 0-99/1234`` -> 1234."""
     if content_range and "/" in content_range:
         tail = content_range.rpartition("/")[2]
-        if tail.isdigit():
+        if rules.is_digits(tail):
             return int(tail)
     return fallback
