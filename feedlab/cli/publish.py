@@ -28,9 +28,10 @@ from feedcore.journal import (
     hash_stream,
 )
 from feedcore.sinks.base import SinkEvent
-from feedcore.targets import TargetOptions, open_sink, target_location
+from feedcore.targets import TargetSpec, open_sink, target_location
 from feedcore.writer import BatchNames, BatchResult, FeedWriter
 from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedlab.cli.targets import config_target
 
 log = logging.getLogger("feedlab.cli")
 
@@ -111,17 +112,6 @@ def add_target_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def target_options(args: argparse.Namespace) -> TargetOptions:
-    return TargetOptions(
-        to_dir=args.to_dir,
-        endpoint_url=args.endpoint_url,
-        known_hosts=args.known_hosts,
-        user=args.user,
-        key=args.key,
-        connect=args.connect,
-    )
-
-
 def _log_step(event: SinkEvent) -> None:
     if event.action == "retry":
         return  # the writer logs each attempt itself (feedcore.writer)
@@ -195,7 +185,7 @@ class _Batch:
 def _open_batch(
     args: argparse.Namespace,
     config: FeedConfig,
-    options: TargetOptions,
+    spec: TargetSpec,
     events: Path,
     stack: contextlib.ExitStack,
 ) -> _Batch | None:
@@ -203,7 +193,7 @@ def _open_batch(
     if args.no_journal:
         return _Batch(BatchNames(config, parse_at(args.at), parse_seed(args.seed)))
     at = parse_at(args.at)  # a bad --at fails before the journal is touched
-    location = target_location(config, options)
+    location = target_location(spec)
     key = batch_key(config, _fingerprint(events), location, at=args.at, seed=args.seed)
     journal = BatchJournal(args.state_dir)
     stack.enter_context(journal.lock(key))
@@ -233,15 +223,15 @@ def _open_batch(
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    options = target_options(args)
+    spec = config_target(config, args)
     with contextlib.ExitStack() as stack:
         events = Path(args.events)
         if str(args.events) == "-" and not args.no_journal:
             events = _spool_stdin(stack)
-        batch = _open_batch(args, config, options, events, stack)
+        batch = _open_batch(args, config, spec, events, stack)
         if batch is None:
             return 0
-        sink = open_sink(config, options, listeners=[_log_step])
+        sink = open_sink(spec, listeners=[_log_step])
         variants = {v.name for v in config.flow.variants}
         try:
             with open_events(events) as stream:
