@@ -15,7 +15,8 @@ elsewhere. Links cannot be created through SFTP at all.
 Authentication is password or public key for the one user; "none" and every
 other trivial method is refused (FS-6.5 verifies the server; this verifies the
 client). Every write is reported through a :class:`~mock_targets.reports.Reporter`
-as it happens, and every request passes a fault-injection seam
+as it happens (a file opened only to be read is not reported), and every
+request passes a fault-injection seam
 (:class:`SFTPFaults`) so failure modes can be added without touching the protocol
 code.
 """
@@ -50,6 +51,10 @@ __all__ = [
 ]
 
 _SERVER = "sftp"
+#: Open flags (v3) and access bits (v5/v6) of a handle that may write: only those
+#: are reported, as the S3 mock reports only writes (reads are not news).
+_WRITE_PFLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
+_WRITE_ACCESS = asyncssh.ACE4_WRITE_DATA | asyncssh.ACE4_APPEND_DATA
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 #: Flow control sized for bulk uploads. In tests client and server share one
@@ -110,6 +115,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         self._reporter = reporter
         self._faults = faults
         self._open_keys: dict[object, str] = {}
+        self._reading: set[object] = set()
 
     # -- confinement -------------------------------------------------------
 
@@ -192,12 +198,19 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     # -- reported operations -----------------------------------------------
 
+    def _opened(self, file_obj: object, key: str, writing: bool) -> None:
+        """Remember the key of a handle; only a handle opened for writing is reported."""
+        self._open_keys[file_obj] = key
+        if writing:
+            self._report("open", key)
+        else:
+            self._reading.add(file_obj)
+
     async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         key = self._key(path)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open(path, pflags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(pflags & _WRITE_PFLAGS))
         return file_obj
 
     async def open56(
@@ -206,8 +219,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         key = self._key(path)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open56(path, desired_access, flags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(desired_access & _WRITE_ACCESS))
         return file_obj
 
     async def write(self, file_obj: object, offset: int, data: bytes) -> int:
@@ -222,7 +234,10 @@ class FeedSFTPServer(asyncssh.SFTPServer):
                 size = os.fstat(fileno()).st_size
         await self.before_op(SFTPRequest("close", key, size=size))
         super().close(file_obj)
-        self._report("close", key, size=size)
+        if file_obj in self._reading:
+            self._reading.discard(file_obj)
+        else:
+            self._report("close", key, size=size)
 
     async def rename(self, oldpath: bytes, newpath: bytes) -> None:
         key, target = self._key(oldpath), self._key(newpath)
