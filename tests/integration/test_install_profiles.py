@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_missing_extras import EXTRA, EXTRA_COMMANDS
+
 ROOT = Path(__file__).resolve().parents[2]
 WELCOME = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"
 EVENTS = ROOT / "fixtures" / "events" / "welcome.jsonl"
-EXTRA = "needs the tui extra: pip install 'feedlab[tui]'"
 #: What pip says when it cannot reach an index (the only reason to skip).
 _OFFLINE = (
     "Could not find a version",
@@ -88,16 +89,7 @@ def test_the_production_commands_run_in_a_plain_install(plain_venv: Path, tmp_pa
     assert done.returncode == 0 and done.stdout.startswith("conformant"), done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(
-    ("argv", "what"),
-    [
-        (["tui"], "the app"),
-        ([], "the app"),
-        (["serve"], "serve"),
-        (["simulate", str(WELCOME), "--contacts", "2", "--out", "sim"], "simulate"),
-        (["demo", str(WELCOME), "--out", "demo.zip"], "demo"),
-    ],
-)
+@pytest.mark.parametrize(("argv", "what"), EXTRA_COMMANDS)
 def test_commands_of_the_tui_extra_name_it_in_one_line(
     plain_venv: Path, tmp_path: Path, argv: list[str], what: str
 ) -> None:

@@ -32,17 +32,19 @@ def _feedlab(
     return done.returncode, done.stdout, done.stderr
 
 
-@pytest.mark.parametrize(
-    ("argv", "what"),
-    [
-        (["tui"], "the app"),
-        ([], "the app"),
-        (["serve"], "serve (the mock servers)"),
-        (["simulate", str(WELCOME), "--contacts", "2", "--out", "out"], "simulate"),
-        (["demo", str(WELCOME), "--out", "x.zip"], "demo (the simulator and the app's"),
-        (["demo", str(WELCOME), "--out", "x.zip", "--no-screenshot"], "demo (the simulator)"),
-    ],
-)
+#: The commands of the tui extra and how their one-line message starts (also run in a
+#: real plain install by tests/integration/test_install_profiles.py).
+EXTRA_COMMANDS = [
+    (["tui"], "the app"),
+    ([], "the app"),
+    (["serve"], "serve (the mock servers)"),
+    (["simulate", str(WELCOME), "--contacts", "2", "--out", "out"], "simulate"),
+    (["demo", str(WELCOME), "--out", "x.zip"], "demo (the simulator and the app's"),
+    (["demo", str(WELCOME), "--out", "x.zip", "--no-screenshot"], "demo (the simulator)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "what"), EXTRA_COMMANDS)
 def test_a_command_of_the_extra_says_which_extra_in_one_line(argv: list[str], what: str) -> None:
     code, out, err = _feedlab(argv)
     assert code == 2
