@@ -16,6 +16,7 @@ from typing import Protocol
 from feedcore import naming
 from feedcore.config import FeedConfig
 from feedcore.sinks.base import ObjectInfo
+from feedcore.targets import TargetSpec, open_sink
 from feedcore.verify import layout
 from feedcore.verify.controlfile import check_control_file
 from feedcore.verify.datafile import DataFileReport, check_data_file
@@ -195,9 +196,16 @@ def _check_control(
 
 
 def verify_location(
-    location: Location, prefix: str = "", config: FeedConfig | None = None
+    location: Location | TargetSpec, prefix: str = "", config: FeedConfig | None = None
 ) -> list[Finding]:
-    """Every finding for the files under ``prefix`` (empty when the location conforms)."""
+    """Every finding for the files under ``prefix`` (empty when the location conforms).
+
+    ``location`` is a sink (or anything that lists and reads like one), or a
+    target spec: then a sink is opened on it for the walk and closed after.
+    """
+    if isinstance(location, TargetSpec):
+        with open_sink(location) as sink:
+            return walk_location(sink, prefix, config).findings
     return walk_location(location, prefix, config).findings
 
 

@@ -173,3 +173,16 @@ def test_open_sink_refuses_what_is_not_a_spec() -> None:
         open_sink("s3://feeds")  # type: ignore[arg-type]
     with pytest.raises(FeedError, match="not a target spec"):
         target_location("s3://feeds")  # type: ignore[arg-type]
+
+
+def test_fs8_verify_location_takes_a_spec_and_opens_its_sink(tmp_path: Path) -> None:
+    from feedcore.verify import verify_location
+    from tests.unit.verify_corruptions import write_feed
+
+    config = make_config("csv")
+    write_feed(config, LocalSink(tmp_path / "feed"))
+    assert verify_location(LocalTarget(tmp_path / "feed"), config=config) == []
+    spec = MemoryTarget()
+    write_feed(config, MemorySink(objects=spec.objects))
+    spec.objects["exports/daily/notes.txt"] = b"?"
+    assert [f.rule for f in verify_location(spec, "exports")] == ["FS-4.1"]
