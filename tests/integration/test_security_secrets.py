@@ -33,7 +33,7 @@ from reliability_support import (
     writer,
 )
 
-from feedcore import targets
+from feedcore import logsafety, targets
 from feedcore.config import load_config
 from feedcore.errors import AuthError, SinkError
 from feedcore.sinks.base import Payload
@@ -62,7 +62,9 @@ def _assert_clean(text: str, *secrets: str) -> None:
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Everything at DEBUG, the libraries' loggers explicitly included."""
+    """Everything at DEBUG, the libraries' loggers explicitly included, with secret
+    redaction installed as a service (or the CLI, or the app) installs it."""
+    logsafety.install()
     caplog.set_level(logging.DEBUG)
     for name in LIBRARY_LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
