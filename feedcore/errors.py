@@ -86,5 +86,18 @@ class AlreadyExistsError(SinkError):
     """A write-once object (a control file) already exists with other content."""
 
 
+class MissingExtraError(FeedError):
+    """A feature needs an optional part of feedlab that is not installed.
+
+    ``pip install feedlab`` is the production writer; the app, the mock servers
+    and the simulator come with an extra (``pip install 'feedlab[tui]'``).
+    """
+
+    def __init__(self, what: str, extra: str = "tui") -> None:
+        self.what = what
+        self.extra = extra
+        super().__init__(f"{what} needs the {extra} extra: pip install 'feedlab[{extra}]'")
+
+
 class VerifyError(FeedError):
     """A location could not be read for verification (not a finding: a usage error)."""

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import secrets
-import signal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,20 +52,7 @@ PROGRESS_EVERY = 5000
 #: Lines per chunk of the fused fast path (bounded memory, cheap progress reports).
 FAST_CHUNK = 20_000
 
-#: **Test hook**, read only when set: ``data`` kills this process with SIGKILL right
-#: after the first data file is stored and before its control file is written, so
-#: tests can prove that a rerun finishes a crashed batch without duplicating it.
-#: Never set it in production.
-CRASH_ENV = "FEEDLAB_TEST_CRASH_AFTER"
-
 T = TypeVar("T")
-
-
-def _test_crash_point(point: str) -> None:
-    """The :data:`CRASH_ENV` test hook (a no-op unless the variable names ``point``)."""
-    if os.environ.get(CRASH_ENV) == point:
-        log.critical("%s=%s: killing this process (test hook)", CRASH_ENV, point)
-        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @dataclass(frozen=True)
@@ -538,7 +523,6 @@ class FeedWriter:
         else:
             payload = spool.payload()
             self._call(lambda: self.sink.put(data_key, payload), data_key)
-            _test_crash_point("data")
         self._call(lambda: self.sink.put(control_key, control, exclusive=True), control_key)
         url = naming.file_url(self.config.feed.target, self.config.feed.host, data_key)
         return DeliveredFile(

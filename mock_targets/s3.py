@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from feedcore.targets import S3Target
 from mock_targets import s3auth
 from mock_targets.faults import S3Error, S3Faults, S3Request
 from mock_targets.lifecycle import Startable
@@ -546,6 +547,19 @@ class MockS3Server(Startable):
             max_pool_connections=20,
         )
         return self.session().client("s3", endpoint_url=self.endpoint_url, config=config)
+
+    def target(self, bucket: str, *, session: Any = None) -> S3Target:
+        """``bucket`` on this server as a target spec, with the mock's fake credentials.
+
+        ``session`` reuses a boto3 session of the caller's (botocore loads its
+        service models per session, which costs more than a request).
+        """
+        return S3Target(
+            bucket,
+            self.endpoint_url,
+            region=self.region,
+            session=session if session is not None else self.session(),
+        )
 
     # -- state -------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ denied", as OpenSSH answers.
 Authentication is password or public key for the one user; "none" and every
 other trivial method is refused (FS-6.5 verifies the server; this verifies the
 client). Every write is reported through a :class:`~mock_targets.reports.Reporter`
-as it happens, and every request passes a fault-injection seam
+as it happens (a file opened only to be read is not reported), and every
+request passes a fault-injection seam
 (:class:`SFTPFaults`) so failure modes can be added without touching the protocol
 code.
 """
@@ -42,6 +43,7 @@ from typing import Any, Protocol
 import asyncssh
 
 from feedcore.loopthread import LoopThread
+from feedcore.targets import SFTPTarget
 from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
@@ -54,6 +56,10 @@ __all__ = [
 ]
 
 _SERVER = "sftp"
+#: Open flags (v3) and access bits (v5/v6) of a handle that may write: only those
+#: are reported, as the S3 mock reports only writes (reads are not news).
+_WRITE_PFLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
+_WRITE_ACCESS = asyncssh.ACE4_WRITE_DATA | asyncssh.ACE4_APPEND_DATA
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 #: Flow control sized for bulk uploads. In tests client and server share one
@@ -134,6 +140,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         self._reporter = reporter
         self._faults = faults
         self._open_keys: dict[object, str] = {}
+        self._reading: set[object] = set()
 
     # -- confinement -------------------------------------------------------
 
@@ -244,13 +251,20 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     # -- reported operations -----------------------------------------------
 
+    def _opened(self, file_obj: object, key: str, writing: bool) -> None:
+        """Remember the key of a handle; only a handle opened for writing is reported."""
+        self._open_keys[file_obj] = key
+        if writing:
+            self._report("open", key)
+        else:
+            self._reading.add(file_obj)
+
     async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         key = self._key(path)
         _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open(path, pflags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(pflags & _WRITE_PFLAGS))
         return file_obj
 
     async def open56(
@@ -260,8 +274,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open56(path, desired_access, flags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(desired_access & _WRITE_ACCESS))
         return file_obj
 
     async def write(self, file_obj: object, offset: int, data: bytes) -> int:
@@ -276,7 +289,10 @@ class FeedSFTPServer(asyncssh.SFTPServer):
                 size = os.fstat(fileno()).st_size
         await self.before_op(SFTPRequest("close", key, size=size))
         super().close(file_obj)
-        self._report("close", key, size=size)
+        if file_obj in self._reading:
+            self._reading.discard(file_obj)
+        else:
+            self._report("close", key, size=size)
 
     async def rename(self, oldpath: bytes, newpath: bytes) -> None:
         self._refuse_root(oldpath, "renamed")
@@ -447,6 +463,23 @@ class MockSFTPServer(Startable):
     def known_hosts_line(self) -> str:
         """The OpenSSH known_hosts entry for this server (no trailing newline)."""
         return known_hosts_entry(self.host, self.port, self.host_key)
+
+    def target(self, host: str | None = None, port: int | None = None) -> SFTPTarget:
+        """This server's login as a target spec (key login, this server's host key).
+
+        ``host`` and ``port`` are what file URLs and names say (a feed's
+        configured ``hostname[:port]``; port 22 when only a host is given);
+        by default where this server listens. The connection always comes here.
+        """
+        return SFTPTarget(
+            host or self.host,
+            port if host else self.port,
+            username=self.username,
+            known_hosts=self.known_hosts_file,
+            client_key=self.private_key_file,
+            connect_host=self.host,
+            connect_port=self.port,
+        )
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Receive every reported :class:`Operation` (on the server's thread)."""

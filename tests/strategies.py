@@ -11,6 +11,8 @@
   sometimes with surrounding spaces or upper case, variants from the config or
   None, attributes with hostile text.
 * :func:`export_times`, :func:`seeds`.
+* :func:`endpoint_spellings` — ways to write one S3 endpoint URL (case, default
+  port, trailing slash, loopback aliases, credentials): one batch key for all.
 * :func:`mutated_config_dicts`, :data:`config_toml_documents`,
   :data:`raw_config_text` — fuzzed configs for ``feedlab validate``: the valid
   layout with values, types and keys mutated, and raw text, TOML or not.
@@ -561,3 +563,31 @@ def attribute_templates(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 #: Words Jinja2's parser reads as operators or literals after a dot.
 _JINJA_WORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "true", "false", "none"})
+# ------------------------------------------------------------------- endpoints
+
+#: Every one of these names this machine: one endpoint, whichever is written.
+LOOPBACK_SPELLINGS = ("localhost", "LocalHost", "127.0.0.1", "127.0.0.53", "[::1]", "[0::1]")
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+@st.composite
+def endpoint_spellings(
+    draw: st.DrawFn, scheme: str, host: str, port: int | None, path: str = ""
+) -> str:
+    """One way to write ``scheme://host[:port]/path``: same server, another spelling.
+
+    ``host`` is a DNS name or ``"localhost"`` (then any loopback alias may be
+    used); the scheme and host get random case, a default port may be written
+    out, the path may get a trailing slash, and credentials may be added.
+    """
+    shown_scheme = _random_case(draw, scheme)
+    if host == "localhost":
+        shown_host = draw(st.sampled_from(LOOPBACK_SPELLINGS))
+    else:
+        shown_host = _random_case(draw, host)
+    if port is None and draw(st.booleans()):
+        port = _DEFAULT_PORT[scheme]
+    credentials = draw(st.sampled_from(["", "user@", "AKIAEXAMPLE:s3cr3t-Value@"]))
+    slash = draw(st.sampled_from(["", "/"]))
+    where = shown_host + (f":{port}" if port is not None else "")
+    return f"{shown_scheme}://{credentials}{where}{path}{slash}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from feedcore.demo import DEMO_AT, DEMO_CONTACTS, DEMO_EXITS, DEMO_SEED, build_demo
 from feedcore.errors import FeedError
-from feedlab.cli.common import add_config_arg, config_from, parse_at
+from feedlab.cli.common import add_config_arg, config_from, parse_at, require_extra
 
 
 def register(sub: Any) -> None:
@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.contacts < 1 or not 0 <= args.exits <= args.contacts:
         raise FeedError("--contacts must be at least 1 and --exits between 0 and --contacts")
+    if args.no_screenshot:
+        require_extra("demo (the simulator)", ("faker",))
+    else:
+        require_extra("demo (the simulator and the app's screenshot)", ("faker", "textual"))
     renderer = None
     if not args.no_screenshot:
         from tui.screenshot import render  # textual is loaded only to draw the screenshot

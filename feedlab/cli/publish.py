@@ -26,9 +26,10 @@ from feedcore.journal import (
     batch_key,
 )
 from feedcore.sinks.base import SinkEvent
-from feedcore.targets import TargetOptions, open_sink, target_location
+from feedcore.targets import TargetSpec, open_sink, target_location
 from feedcore.writer import BatchNames, BatchResult, FeedWriter
 from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedlab.cli.targets import config_target
 
 log = logging.getLogger("feedlab.cli")
 
@@ -109,17 +110,6 @@ def add_target_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def target_options(args: argparse.Namespace) -> TargetOptions:
-    return TargetOptions(
-        to_dir=args.to_dir,
-        endpoint_url=args.endpoint_url,
-        known_hosts=args.known_hosts,
-        user=args.user,
-        key=args.key,
-        connect=args.connect,
-    )
-
-
 def _log_step(event: SinkEvent) -> None:
     if event.action == "retry":
         return  # the writer logs each attempt itself (feedcore.writer)
@@ -189,7 +179,7 @@ class _Batch:
 def _open_batch(
     args: argparse.Namespace,
     config: FeedConfig,
-    options: TargetOptions,
+    spec: TargetSpec,
     events: EventSource,
     stack: contextlib.ExitStack,
 ) -> _Batch | None:
@@ -197,7 +187,7 @@ def _open_batch(
     if args.no_journal:
         return _Batch(BatchNames(config, parse_at(args.at), parse_seed(args.seed)))
     at = parse_at(args.at)  # a bad --at fails before the journal is touched
-    location = target_location(config, options)
+    location = target_location(spec)
     assert events.digest is not None  # opened with a digest whenever the journal is used
     key = batch_key(config, events.digest, location, at=args.at, seed=args.seed)
     journal = BatchJournal(args.state_dir)
@@ -228,14 +218,14 @@ def _open_batch(
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    options = target_options(args)
+    spec = config_target(config, args)
     with contextlib.ExitStack() as stack:
         # Read once: hashed (and a stream copied) here, then read by the export.
         events = stack.enter_context(open_source(args.events, digest=not args.no_journal))
-        batch = _open_batch(args, config, options, events, stack)
+        batch = _open_batch(args, config, spec, events, stack)
         if batch is None:
             return 0
-        sink = open_sink(config, options, listeners=[_log_step])
+        sink = open_sink(spec, listeners=[_log_step])
         variants = {v.name for v in config.flow.variants}
         reader = EventReader(events, variants=variants, strict=args.strict, source=args.events)
         try:

@@ -487,7 +487,13 @@ def batch_time(n: int) -> datetime:
 # -- the command line ------------------------------------------------------------------
 
 
-def _feedlab_command() -> list[str]:
+#: The test-only entry point whose ``feedlab`` SIGKILLs itself after the first data file.
+CRASH_AFTER_DATA = Path(__file__).with_name("crash_after_data.py")
+
+
+def _feedlab_command(crash_after_data: bool = False) -> list[str]:
+    if crash_after_data:
+        return [sys.executable, str(CRASH_AFTER_DATA)]
     script = Path(sys.executable).with_name("feedlab")
     if script.is_file():
         return [str(script)]
@@ -495,11 +501,18 @@ def _feedlab_command() -> list[str]:
 
 
 def run_feedlab(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120.0
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    crash_after_data: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``feedlab ARGS`` in a real subprocess (the journal goes to ``$FEEDLAB_STATE_DIR``)."""
+    """``feedlab ARGS`` in a real subprocess (the journal goes to ``$FEEDLAB_STATE_DIR``).
+
+    With ``crash_after_data`` the process kills itself (SIGKILL) right after its
+    first data file is stored (:mod:`crash_after_data`, a test-only entry point).
+    """
     return subprocess.run(
-        [*_feedlab_command(), *map(str, args)],
+        [*_feedlab_command(crash_after_data), *map(str, args)],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

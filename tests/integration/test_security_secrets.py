@@ -32,12 +32,12 @@ from reliability_support import (
     writer,
 )
 
+from feedcore import logsafety, targets
 from feedcore.config import load_config
 from feedcore.errors import AuthError, SinkError
 from feedcore.sinks.base import Payload
 from feedcore.sinks.s3 import S3Sink
 from feedcore.sinks.sftp import SFTPSink
-from feedcore.targets import TargetOptions
 from mock_targets.faults import S3Fail
 from mock_targets.s3 import MockS3Server
 from mock_targets.sftp import MockSFTPServer
@@ -61,7 +61,9 @@ def _assert_clean(text: str, *secrets: str) -> None:
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Everything at DEBUG, the libraries' loggers explicitly included."""
+    """Everything at DEBUG, the libraries' loggers explicitly included, with secret
+    redaction installed as a service (or the CLI, or the app) installs it."""
+    logsafety.install()
     caplog.set_level(logging.DEBUG)
     for name in LIBRARY_LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
@@ -134,7 +136,16 @@ def test_sftp_password_never_reaches_log_records_even_at_debug(
 
 
 def test_reprs_hide_every_secret(tmp_path: Path) -> None:
-    options = TargetOptions(password=PASSWORD_FLAG, user="u", endpoint_url="http://h:1")
+    specs = [
+        targets.SFTPTarget(
+            "h", 22, username="u", known_hosts=tmp_path / "kh", password=PASSWORD_FLAG
+        ),
+        targets.S3Target(
+            "feed-bucket",
+            f"http://user:{SECRET_KEY}@127.0.0.1:9",
+            session=_secret_session("us-east-1"),
+        ),
+    ]
     sftp = SFTPSink("h", 22, username="u", known_hosts=tmp_path / "kh", password=PASSWORD_FLAG)
     s3 = S3Sink(
         "feed-bucket",
@@ -144,7 +155,7 @@ def test_reprs_hide_every_secret(tmp_path: Path) -> None:
     mock_s3 = MockS3Server()
     mock_sftp = MockSFTPServer(root=tmp_path / "root", workdir=tmp_path / "keys")
     try:
-        texts = [repr(options), repr(sftp), repr(s3), repr(mock_s3), repr(mock_sftp)]
+        texts = [*map(repr, specs), repr(sftp), repr(s3), repr(mock_s3), repr(mock_sftp)]
         for text in texts:
             _assert_clean(text, PASSWORD_FLAG, SECRET_KEY, SESSION_TOKEN, mock_sftp.password)
         assert mock_s3.secret_access_key not in repr(mock_s3)

@@ -66,9 +66,8 @@ async def test_control_preview_shows_json_and_verify_result(welcome: Path) -> No
         checks = text_of(pilot.app.query_one("#control-checks", Static))
         assert checks.startswith("✓ Verified: matches its data file")
         assert "✗" not in checks
-        assert "feedlab verify: conformant" in checks
-        assert "data file present" in checks and "file URL is where the data file is" in checks
-        assert re.search(r"rows \d+ = records in the data file", checks)
+        assert "feedlab verify: conformant to the config" in checks
+        assert re.search(r"data file \S+\.csv: \d+ records, as the control file says", checks)
 
 
 async def test_save_load_round_trip(welcome: Path, tmp_path: Path) -> None:
@@ -299,5 +298,6 @@ async def test_control_preview_reports_a_mismatch_with_the_current_config(welcom
         await select(pilot, control)
         checks = text_of(pilot.app.query_one("#control-checks", Static))
         assert checks.startswith("✗ Does not match its data file")
-        assert "path differ from the config" in checks
-        assert "feedlab verify:" in checks and "[FS-" in checks
+        # verify's own findings, about both files (the folder and the control file's path)
+        assert "'exports/daily/v2'" in checks and "[FS-4.3]" in checks
+        assert "[FS-5.1]" in checks

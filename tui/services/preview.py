@@ -143,21 +143,11 @@ def _cell(value: Any) -> Cell:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def count_records(data: bytes, fmt: str) -> int:
-    """Data records in a whole file (the CSV/TSV header not counted)."""
-    if fmt == "jsonl":
-        return sum(1 for line in data.split(b"\n") if line.strip())
-    dialect = "excel-tab" if fmt == "tsv" else "excel"
-    text = data.decode("utf-8", errors="replace")
-    count = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), dialect=dialect))
-    return max(count - 1, 0)
-
-
-def pretty_json(data: bytes) -> tuple[str, Any]:
-    """(indented text, parsed value); a file that is not JSON comes back as text."""
+def pretty_json(data: bytes) -> str:
+    """Indented JSON text; a file that is not JSON comes back as it is."""
     text = data.decode("utf-8", errors="replace")
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        return text, None
-    return json.dumps(value, indent=2, ensure_ascii=False), value
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)
