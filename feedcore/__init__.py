@@ -34,6 +34,7 @@ from feedcore.errors import (
     MissingExtraError,
     RenderError,
     SinkError,
+    SpoolError,
     TransientSinkError,
     VerifyError,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "SFTPTarget",
     "Sink",
     "SinkError",
+    "SpoolError",
     "TargetSpec",
     "TransientSinkError",
     "VerifyError",

@@ -40,6 +40,7 @@ EXPORTED = [
     "SFTPTarget",
     "Sink",
     "SinkError",
+    "SpoolError",
     "TargetSpec",
     "TransientSinkError",
     "VerifyError",
