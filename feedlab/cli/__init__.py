@@ -25,6 +25,8 @@ from feedcore.errors import ConfigError, FeedError
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo")
+#: Commands that export files, for which malloc keeps freed memory (common.keep_freed_memory).
+EXPORTING = ("publish", "simulate", "demo")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -84,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             parser.print_help()
             return EXIT_OK
+    if args.command in EXPORTING:
+        from feedlab.cli.common import keep_freed_memory
+
+        keep_freed_memory()
     try:
         code: int = args.func(args)
         return code
