@@ -37,7 +37,7 @@ from benchmarks.core import (
     run_process,
     scratch,
 )
-from benchmarks.e2e import feedlab_argv
+from benchmarks.e2e import publish_argv
 
 SIZES = {"500k": 500_000, "5m": 5_000_000}
 FORMATS = ("csv", "jsonl")
@@ -75,19 +75,7 @@ def _data_files(side: str, out: Path, fmt: str) -> dict[str, Path]:
 
 def argv(side: str, events: Path, config: Path, out: Path, fmt: str) -> list[str]:
     if side == "feedlab":
-        return [
-            *feedlab_argv(),
-            "publish",
-            str(config),
-            "--events",
-            str(events),
-            "--to-dir",
-            str(out),
-            "--at",
-            inputs.AT_ISO,
-            "--seed",
-            "1",
-        ]
+        return publish_argv(config, events, out)
     return [sys.executable, str(SCRIPT), side, str(events), str(out), fmt]
 
 

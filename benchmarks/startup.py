@@ -31,7 +31,7 @@ from benchmarks.core import (
     run_process,
     scratch,
 )
-from benchmarks.e2e import SCRIPT, feedlab_argv
+from benchmarks.e2e import SCRIPT, feedlab_argv, publish_argv
 
 CASES = ("startup-publish", "startup-validate")
 TARGET = Target("ratio_max", 6.0)
@@ -55,19 +55,7 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
         out, state = work / "out", work / "state"
         env = python_env({"FEEDLAB_STATE_DIR": str(state)})
         commands = {
-            "publish": [
-                *feedlab_argv(),
-                "publish",
-                str(config),
-                "--events",
-                str(events),
-                "--to-dir",
-                str(out),
-                "--at",
-                inputs.AT_ISO,
-                "--seed",
-                "1",
-            ],
+            "publish": publish_argv(config, events, out),
             "validate": [*feedlab_argv(), "validate", str(config)],
             "stdlib": [sys.executable, str(SCRIPT), str(events), str(out), "csv"],
         }

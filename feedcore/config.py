@@ -171,24 +171,8 @@ def _max_rows(value: Any) -> int | None:
     return rows
 
 
-def _template(value: Any) -> str:
-    text = schema.string(value)
-    try:
-        templating.check_template(text)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
-    return text
-
-
-def _condition(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = schema.string(value)
-    try:
-        templating.check_expression(text)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
-    return text
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else check(value)
 
 
 def _host(value: Any, loc: Loc, problems: Problems, before: dict[str, Any]) -> Any:
@@ -252,7 +236,7 @@ _CONTEXT = section(
     Context,
     {
         "name": (REQUIRED, plain(_rule(rules.check_context_name))),
-        "value": (REQUIRED, plain(_template)),
+        "value": (REQUIRED, plain(_rule(templating.check_template))),
     },
 )
 _FEED = section(
@@ -263,7 +247,7 @@ _FEED = section(
         "target": ("s3", plain(_choice(rules.check_target, ("s3", "sftp")))),
         "host": (REQUIRED, _host),
         "path": ("", plain(_rule(rules.check_path))),
-        "condition": (None, plain(_condition)),
+        "condition": (None, plain(_optional(_rule(templating.check_expression)))),
         "contexts": ((), items(_CONTEXT, _contexts)),
         "max_rows_per_file": (None, plain(_max_rows)),
         "control_checksums": (False, plain(schema.strict_bool)),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import inputs
 from feedlab.cli import COMMANDS, build_parser, named_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,28 +37,8 @@ OTHER_WORK = (
     *(f"feedlab.cli.{name}" for name in COMMANDS if name not in ("validate", "publish")),
 )
 
-CONFIG = """\
-client = "bench"
-
-[flow]
-id = 6
-name = "Bench Flow"
-segment = "Everyone"
-actions = ["email_welcome"]
-
-[feed]
-format = "csv"
-host = "bench-feeds"
-path = "exports"
-
-[[feed.contexts]]
-name = "first_name"
-value = "{{ contact.first_name }}"
-
-[[feed.contexts]]
-name = "city"
-value = "{{ contact.city }}"
-"""
+#: The benchmark feed: one action, two plain ``{{ contact.NAME }}`` contexts.
+CONFIG = inputs.config_toml("csv")
 EVENT = (
     '{"type":"enter","email":"ann@example.com","attributes":{"first_name":"Ann","city":"Oslo"}}\n'
 )
