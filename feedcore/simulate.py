@@ -41,6 +41,7 @@ from feedcore.events import Event, EventType
 from feedcore.naming import as_utc
 
 __all__ = [
+    "ATTRIBUTES",
     "CHUNK",
     "HOSTILE_RATE",
     "PLANS",
@@ -55,6 +56,16 @@ __all__ = [
 
 Seed = int | str
 
+#: FS-7.1: the attributes every simulated contact carries, in :meth:`Contact.attributes` order.
+ATTRIBUTES: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "city",
+    "country",
+    "plan",
+    "ltv",
+    "signup_date",
+)
 #: Contacts per independently seeded chunk (the cost of starting mid-sequence).
 CHUNK = 4096
 #: Share of contacts whose names and city carry hostile text (FS-7.1: "about 5%").

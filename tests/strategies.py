@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from feedcore import rules
 from feedcore.config import FeedConfig, parse_config
 from feedcore.events import Event
+from feedcore.simulate import ATTRIBUTES
 
 # --------------------------------------------------------------------------- text
 
@@ -502,3 +503,31 @@ raw_config_text = st.one_of(
     hostile_text(max_size=40),
     st.lists(st.sampled_from(_TOML_FRAGMENTS) | hostile_text(max_size=3), max_size=30).map("".join),
 )
+
+
+# -- templates naming attributes (feedcore.lint) ------------------------------------------------
+
+_attribute_names = st.one_of(
+    st.sampled_from(ATTRIBUTES),
+    st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True),
+)
+
+
+@st.composite
+def attribute_templates(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A template looking up attributes three ways (``.x``, ``['x']``, ``.get('x')``), with
+    constant text between, and the attribute names it uses."""
+    names = draw(st.lists(_attribute_names, min_size=1, max_size=5))
+    pieces = []
+    for name in names:
+        style = draw(
+            st.sampled_from(("{{ contact.%s }}", "{{ contact['%s'] }}", "{{ contact.get('%s') }}"))
+        )
+        if style == "{{ contact.%s }}" and name in _JINJA_WORDS:
+            style = "{{ contact['%s'] }}"  # ``contact.not`` would not parse
+        pieces.append(draw(st.sampled_from(("", " ", ", ", "Hi "))) + style % name)
+    return "".join(pieces), names
+
+
+#: Words Jinja2's parser reads as operators or literals after a dot.
+_JINJA_WORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "true", "false", "none"})
