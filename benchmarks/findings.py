@@ -118,7 +118,8 @@ _COLUMNAR_500K_BOUNDS = (
     "spend about the same CPU (1.0-1.4 s) but on threads of one process. At this size "
     "DuckDB or polars wins by 5-10% when the shared machine is loaded and loses by 10-30% "
     "when it is quiet (same-session A/B at load ~1-3: feedlab 0.67 s CSV / 0.94 s JSONL, "
-    "DuckDB 0.76 s / 1.12 s, polars 1.33 s JSONL)."
+    "DuckDB 0.76 s / 1.12 s, polars 1.33 s JSONL). Across the three runs of the doc's "
+    "date: CSV 0.80-1.08, JSONL 0.76-1.10."
 )
 
 _COLUMNAR_5M_BOUNDS = (
@@ -129,7 +130,8 @@ _COLUMNAR_5M_BOUNDS = (
     "`run` (15-20%), UTF-8 encoding (7-8%), building and joining row text (9-12%), the CSV "
     "quoting regex or JSON escaping (3-6%), msgspec decoding (6-8%). Memory stays flat "
     "(45-55 MB) while both peers hold the whole table (1.3-2.1 GB) and slow down more than "
-    "linearly: at 5M feedlab wins by 15-40%."
+    "linearly. Across the three runs of the doc's date: CSV 0.84-0.87, JSONL 0.62-1.20 "
+    "(the JSONL peers, holding 2 GB, vary most with the machine's load)."
 )
 
 _COLUMNAR_TRIED = (
@@ -222,7 +224,9 @@ MISSED: dict[str, Finding] = {
         "1,000 exports 4.3 -> 2.3 s, for both sides); no 100-continue round trip for small "
         "bodies (server CPU 2.4 -> 2.05 s). Tried without gain: botocore's parameter "
         "validation off (-5% client CPU, within the noise).",
-        "0.91-1.08x before the 100-continue change, 1.30x after it.",
+        "0.91-1.08x before the 100-continue change, 1.30x after it. 0.98-1.14x in the "
+        "issue-14 runs at load average 3.5-6.8 (not touched by issue 14: small exports "
+        "keep their files in memory, so the local-folder link does not apply).",
     ),
     "sftp-100mib-openssh": Finding(
         "The mock server's memory traffic: writes of 128 KiB and more make the Python "
@@ -246,7 +250,10 @@ MISSED: dict[str, Finding] = {
         "upload (the plain SFTP rename already refuses to replace a file, and a refused "
         "rename is settled by comparing bytes); in-memory spooling: client CPU 4.7 -> 2.1 s. "
         "Dropping the post-upload size stat: no measurable gain, so not done.",
-        "1.07-1.16x since those changes.",
+        "1.07-1.16x since those changes. 0.70-0.91x in the issue-14 runs at load average "
+        "3.5-4.8; in alternating runs at that load the tree before issue 14 measured "
+        "0.79-0.84x and this one 0.70-0.86x (feedlab 395-407 against 385-438 files/s): "
+        "the server's CPU under load, not a regression.",
     ),
     "tui-frame-gap": Finding(
         "Owned by the TUI engineer's `benchmarks/tui_frames.py`. The export thread holds the "
@@ -285,17 +292,19 @@ what the command imports directly, the indented ones part of them.
 | other commands' modules | 11 ms | - |
 
 Whole-process wall time in the same harness (21 alternating rounds each):
-publish 8.6x and validate 8.1x the stdlib script before, 4.3-5.1x and 3.4-3.7x
-after (the spread is the shared machine's load). What changed: the config model
-is frozen msgspec structs checked by `feedcore.schema` (no pydantic; the same
-messages, pinned by tests/unit/test_config*.py), the command line imports only
-the named command's module, the writer imports asyncio and `feedcore.parallel`
-multiprocessing only when used, and `dumps_config` imports tomli_w only when it
-writes. tests/unit/test_startup_imports.py pins what validate and a one-event
-publish load. Jinja2 (~20 ms) is the largest import left: feedcore.templating
-loads it for every config, while a config of constants and plain
-`{{ contact.NAME }}` lookups does not need it (its owner is making that import
-lazy; the pinning test then also requires its absence).
+publish 8.6x and validate 8.1x the stdlib script before, 4.3-5.2x and 3.4-3.9x
+after across the day's runs (the spread is the shared machine's load; validate
+now also lints the config, ~5 ms, which reads plain lookups without Jinja2).
+What changed: the config model is frozen msgspec structs checked by
+`feedcore.schema` (no pydantic; the same messages, pinned by
+tests/unit/test_config*.py), the command line imports only the named command's
+module, the writer imports asyncio and `feedcore.parallel` multiprocessing only
+when used, and `dumps_config` imports tomli_w only when it writes.
+tests/unit/test_startup_imports.py pins what validate and a one-event publish
+load. Jinja2 (~20 ms) is the largest import left: feedcore.templating loads it
+for every config, while a config of constants and plain `{{ contact.NAME }}`
+lookups does not need it (its owner is making that import lazy; the pinning test
+then also requires its absence).
 
 Beyond imports the one-event publish does ~10-14 ms of work (cProfile): three
 batch-journal saves with their fsyncs (~4 ms, the crash-safety guarantee, kept),
@@ -363,4 +372,7 @@ Issue 14 (start-up and the end-to-end cases against DuckDB and polars):
     faults 168k -> 34k, peak RSS unchanged.
 11. **sinks/local.py** - spool files are hard-linked into the folder instead
     of copied (the writer's spool payloads say they may be): 5M-event JSONL CPU
-    18.8 -> 12.6 s."""
+    18.8 -> 12.6 s.
+12. **fastpath.py** - the fused JSONL loop inlines each value's JSON instead
+    of calling `FileEncoder.field` per value (11% of the 5M JSONL profile):
+    500k JSONL CPU 1.20 -> 1.13 s with one worker."""
