@@ -502,3 +502,9 @@ raw_config_text = st.one_of(
     hostile_text(max_size=40),
     st.lists(st.sampled_from(_TOML_FRAGMENTS) | hostile_text(max_size=3), max_size=30).map("".join),
 )
+
+#: What people paste into Host/bucket and Path: URLs, stray slashes, wrong case, ports.
+_URL_PIECES = ("s3://", "sftp://", "/", "//", ":2222", "Acme", "acme", "data-feeds", ".", "..")
+pasted_locations = st.lists(
+    st.sampled_from(_URL_PIECES) | _segment | hostnames | bucket_names, min_size=1, max_size=6
+).map("".join)

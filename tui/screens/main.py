@@ -40,6 +40,7 @@ from tui.screens.path_prompt import PathPrompt
 from tui.screens.record import RecordScreen
 from tui.services.batch_cli import batch_command, default_events_path, write_events
 from tui.services.document import ConfigDocument
+from tui.services.draft import NEW_CONFIG
 from tui.services.errors import one_line
 from tui.services.simulation import BatchPlan, SimSettings, format_clock
 from tui.services.targets import FileRef, MockTargets
@@ -226,8 +227,13 @@ class MainScreen(PlainNotify, Screen[None]):
             self.workbench.config = None
             count = len(exc.problems)
             noun = "problem" if count == 1 else "problems"
-            set_text(status, f"✗ {count} {noun}: {one_line(exc)}", layout=False)
-            status.add_class("-invalid")
+            if doc.values == NEW_CONFIG:
+                text = "New feed: fill in the fields (the grey text is an example)"
+                status.remove_class("-invalid")
+            else:
+                text = f"✗ {count} {noun}: {one_line(exc)}"
+                status.add_class("-invalid")
+            set_text(status, text, layout=False)
         else:
             self.workbench.config = config
             set_text(status, "✓ Config is valid (FS-1)", layout=False)
@@ -436,7 +442,8 @@ class MainScreen(PlainNotify, Screen[None]):
     def action_open(self) -> None:
         def ask_path() -> None:
             folder = self.document.path.parent if self.document.path else Path.cwd()
-            self.app.push_screen(PathPrompt("Open a feed config (TOML)", f"{folder}/"), opened)
+            prompt = PathPrompt("Open a feed config (TOML)", f"{folder}/", suffixes=(".toml",))
+            self.app.push_screen(prompt, opened)
 
         def opened(path: Path | None) -> None:
             if path is not None:
