@@ -28,7 +28,8 @@ async def test_f5_lands_data_file_then_control_file_in_tree_and_log(welcome: Pat
         history = main_of(pilot).activity.history
         puts = [line for line in history if " put " in line]
         assert data.name in puts[0] and control.name in puts[1]  # data first, then control
-        assert history[-1].startswith("✓ Batch 1: 1 data + 1 control files")
+        assert history[-2].startswith("✓ Batch 1: 1 data + 1 control files")
+        assert "feedlab simulate welcome_csv_s3.toml --contacts 20 --seed 42" in history[-1]
 
 
 async def test_select_data_file_shows_rows_with_header_and_nulls(hashed: Path) -> None:
@@ -51,7 +52,9 @@ async def test_select_data_file_shows_rows_with_header_and_nulls(hashed: Path) -
         ]
         assert table.row_count == 40  # 20 contacts x (data_feed + email_winback)
         first = [str(cell) for cell in table.get_row_at(0)]
-        assert re.fullmatch(r"[0-9a-f]{64}", first[0])  # hashed: never a raw address
+        identifier = main_of(pilot).preview.data.rows[0][0]  # type: ignore[union-attr]
+        assert re.fullmatch(r"[0-9a-f]{64}", identifier or "")  # hashed: never a raw address
+        assert first[0] == f"{identifier[:12]}…{identifier[-4:]}"  # type: ignore[index]
         assert first[4:7] == ["data_feed", "null", "add"]  # variant: null (FS-2.7)
         assert first[8] == "null"  # undefined attribute: null
         title = text_of(pilot.app.query_one("#preview-title", Static))
@@ -95,6 +98,18 @@ async def test_save_as_for_a_new_config(tmp_path: Path) -> None:
     target = tmp_path / "new.toml"
     async with make_app(None).run_test() as pilot:
         await settle(pilot)
+        filled = {
+            "client": "acme",
+            "flow_id": "1234",
+            "flow_name": "Welcome",
+            "segment": "New",
+            "host": "acme-data-feeds",
+            "path": "exports",
+            "actions": "email_welcome",
+        }
+        for field, value in filled.items():
+            pilot.app.query_one(f"#{field}", Input).value = value
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(pilot.app.screen, PathPrompt)
