@@ -9,15 +9,23 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from tui.actions import APP_ACTIONS, PREVIEW_ACTIONS, SCREEN_ACTIONS, UserAction
 
 
-def rank(title_score: float, help_score: float) -> float:
-    """A hit's score: any match on the command's name outranks every match on its help.
-
-    Typing "mock server" must offer "Mock server details" first, not "Export batch",
-    whose help happens to mention the mock server. Scores stay within 0..1.
+def rank(query: str, title: str, title_score: float, help_score: float) -> float:
+    """A hit's score: a match on the command's name outranks every match on its help,
+    and a name that starts with the query (or has a word that does) outranks a
+    scattered match. Typing "mock server" must offer "Mock server details" first:
+    not "Export batch", whose help mentions the mock server, nor "Clear mock servers".
+    Scores stay within 0..1 (the matcher's own are unbounded: squashed here).
     """
-    if title_score > 0:
-        return 0.5 + title_score / 2
-    return help_score / 2
+    wanted, name = " ".join(query.lower().split()), title.lower()
+    title_score = title_score / (1 + title_score) if title_score > 0 else 0.0
+    help_score = help_score / (1 + help_score) if help_score > 0 else 0.0
+    if title_score <= 0:
+        return help_score * 0.4
+    if wanted and name.startswith(wanted):
+        return 0.95 + title_score * 0.05
+    if wanted and f" {wanted}" in f" {name}":
+        return 0.85 + title_score * 0.05
+    return 0.5 + title_score * 0.3
 
 
 class FeedlabCommands(Provider):
@@ -47,7 +55,9 @@ class FeedlabCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for action in self._actions():
-            score = rank(matcher.match(action.title), matcher.match(action.help))
+            score = rank(
+                query, action.title, matcher.match(action.title), matcher.match(action.help)
+            )
             if score > 0:
                 yield Hit(
                     score,

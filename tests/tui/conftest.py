@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app import FeedlabApp
@@ -23,6 +24,9 @@ WELCOME = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"
 HASHED = Path(__file__).resolve().parent / "feeds" / "hashed_jsonl_sftp.toml"
 CLOCK = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
 SIZE = (200, 50)
+#: Every terminal size the layout is tested and snapshotted at (add one here to cover it).
+SIZES = ((80, 24), (120, 30), (160, 48), (200, 50))
+SIZE_IDS = tuple(f"{w}x{h}" for w, h in SIZES)
 
 
 def settings(entering: int = 20, exiting: int = 0) -> SimSettings:
@@ -81,6 +85,15 @@ async def select(pilot: Pilot[Any], ref: FileRef) -> None:
     await pilot.pause()
     await pilot.press("enter")
     await settle(pilot)
+
+
+def on_screen(pilot: Pilot[Any], widget: Widget) -> bool:
+    """``widget`` is displayed (no hidden ancestor) and its region lies inside the screen."""
+    if not widget.is_on_screen or widget.region.area == 0:
+        return False
+    if any(node.styles.display == "none" for node in (widget, *widget.ancestors)):
+        return False
+    return pilot.app.screen.region.contains_region(widget.region)
 
 
 def text_of(widget: Static) -> str:

@@ -316,3 +316,77 @@ async def test_control_preview_reports_a_mismatch_with_the_current_config(welcom
         assert checks.startswith("✗ Does not match its data file")
         assert "path differ from the config" in checks
         assert "feedlab verify:" in checks and "[FS-" in checks
+
+
+async def test_palette_ranks_by_command_name_mock_server_finds_server_details(
+    welcome: Path,
+) -> None:
+    async with make_app(welcome).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"mock server")
+        await settle(pilot)  # the palette searches in a worker
+        await pilot.press("enter")
+        await settle(pilot)
+        titles = [note.title for note in pilot.app._notifications]
+        assert titles == ["Mock servers"]  # Mock server details, not Export batch
+        assert files_of(pilot, "data") == []
+
+
+def test_palette_rank_puts_any_name_match_above_any_help_match() -> None:
+    from tui.commands import rank
+
+    assert rank("x", "Export", 0.01, 0.0) > rank("x", "Export", 0.0, 1.0)
+    assert rank("exp", "Export batch", 0.2, 0.0) > rank("exp", "Demo export", 0.9, 0.0)
+    assert rank("bat", "Export batch", 0.2, 0.0) > rank("bat", "Bxaxt", 0.9, 0.0)
+    assert 0 < rank("q", "T", 0.0, 0.3) < rank("q", "T", 0.2, 0.0) < rank("t", "T", 0.1, 0) <= 1
+
+
+async def test_new_feed_starts_empty_with_placeholders_and_asks_before_discarding(
+    welcome: Path,
+) -> None:
+    async with make_app(None).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        for field in ("host", "path", "condition", "client", "flow_id", "flow_name"):
+            box = pilot.app.query_one(f"#{field}", Input)
+            assert box.value == "" and box.placeholder  # an example, never a value
+        assert "✗" not in text_of(pilot.app.query_one("#host-message", Static))  # not yet typed
+        assert text_of(pilot.app.query_one("#config-status", Static)).startswith("New feed")
+        assert pilot.app.sub_title == "untitled.toml"
+    async with make_app(welcome).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        pilot.app.query_one("#path", Input).focus()
+        await pilot.press("end", "x", "ctrl+n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("escape")  # cancel: nothing lost
+        await pilot.pause()
+        assert main_of(pilot).document.values.path == "exports/dailyx"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(pilot)
+        main = main_of(pilot)
+        assert main.document.path is None and main.document.values.path == ""
+        assert pilot.app.query_one("#host", Input).value == ""
+
+
+async def test_path_prompt_completes_folders_and_files(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "welcome.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds" / "notes.txt").write_text("", encoding="utf-8")
+    async with make_app(None).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PathPrompt)
+        box = pilot.app.screen.query_one(Input)
+        box.value = str(tmp_path / "fe")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert box.value == f"{tmp_path}/feeds/"
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert box.value == f"{tmp_path}/feeds/welcome.toml"  # .toml only: not notes.txt
