@@ -161,7 +161,9 @@ class PreviewPane(Vertical):
         return None
 
     def _title(self, text: Text | str) -> None:
-        self.query_one("#preview-title", Static).update(text)
+        title = self.query_one("#preview-title", Static)
+        title.update(text)
+        title.display = bool(str(text))  # no empty line above "Select a file…"
 
     def _switch(self, which: str) -> None:
         self.query_one(ContentSwitcher).current = which
