@@ -92,7 +92,9 @@ class Workbench(PlainNotify, Vertical):
         self.activity.border_title = "Activity: protocol operations, in order"
         self.targets.subscribe(self.feed)
         self.activity.note("Starting the mock S3 and SFTP servers…", style="dim")
-        self.start_servers()
+        # After the first frame: the servers' start (importing moto) holds the GIL for
+        # a while, and the user should see the app at once (benchmarks/tui_startup.py).
+        self.call_after_refresh(self.start_servers)
 
     # -- servers ----------------------------------------------------------------------------
 
