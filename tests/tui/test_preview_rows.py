@@ -103,3 +103,20 @@ async def test_preview_actions_run_from_the_palette(welcome: Path) -> None:
         await main.run_action("preview('hide_column')")
         await pilot.pause()
         assert shown_columns(main.preview.table) == columns[1:]
+
+
+async def test_a_long_preview_fills_in_over_a_few_frames(welcome: Path) -> None:
+    from tui.widgets.preview import FIRST_ROWS
+
+    async with make_app(welcome, entering=400).run_test(size=(120, 30)) as pilot:
+        await export(pilot)
+        main = main_of(pilot)
+        data = main.preview.data
+        assert data is not None and len(data.rows) > FIRST_ROWS
+        for _ in range(40):  # bounded: a few rows per frame until all are in
+            if main.preview.table.row_count == len(data.rows):
+                break
+            await pilot.pause()
+        assert main.preview.table.row_count == len(data.rows)
+        last = [str(c) for c in main.preview.table.get_row_at(len(data.rows) - 1)]
+        assert last[1] == data.rows[-1][1]  # the timestamp column, in order

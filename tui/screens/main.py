@@ -73,12 +73,14 @@ class MainScreen(PlainNotify, Screen[None]):
     def __init__(
         self, document: ConfigDocument, settings: SimSettings, targets: MockTargets
     ) -> None:
-        super().__init__(id="main", classes="-panel-form")
+        super().__init__(id="main")
         self.document = document
         self.settings = settings
         self.targets = targets
         #: Where focus was before F10, to return there after.
         self._before_zoom: Widget | None = None
+        #: F9 hid the form (wide layout only; narrow, the form is a panel of its own).
+        self._form_hidden = False
 
     def compose(self) -> ComposeResult:
         values = self.document.values
@@ -118,17 +120,30 @@ class MainScreen(PlainNotify, Screen[None]):
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
         self.query_one(Footer).compact = narrow
-        if narrow and not self.query_one("#editor").display:
-            self.query_one("#editor").display = True  # F9's hidden form is a tab there
-        self._keep_focus_visible()
+        self._show_panels()
         self.refresh_bindings()
 
-    def watch_panel(self, previous: str, panel: str) -> None:
-        self.remove_class(f"-panel-{previous}")
-        self.add_class(f"-panel-{panel}")
+    def watch_panel(self, panel: str) -> None:
         tabs = self.query_one("#panels", Tabs)
         if tabs.active != f"panel-{panel}":
             tabs.active = f"panel-{panel}"
+        self._show_panels()
+
+    def _show_panels(self) -> None:
+        """Show the parts of the current layout. By ``display``, not by a class on the
+        screen: a class there restyles every widget of the form (a third of a second,
+        benchmarks/tui_frames.py), a panel switch must not freeze the UI."""
+        narrow, panel = self.narrow, self.panel
+        shown = {
+            "#editor": panel == "form" if narrow else not self._form_hidden,
+            "#workbench": panel != "form" if narrow else True,
+            "#watch": panel != "log" if narrow else True,
+            "#activity": panel != "files" if narrow else True,
+        }
+        for selector, visible in shown.items():
+            widget = self.query_one(selector)
+            if widget.display != visible:
+                widget.display = visible
         self._keep_focus_visible()
 
     @on(Tabs.TabActivated, "#panels")
@@ -361,17 +376,16 @@ class MainScreen(PlainNotify, Screen[None]):
         self.activity.focus()
 
     def action_focus_form(self) -> None:
+        self._form_hidden = False
         self.show_panel("form")
-        editor = self.query_one("#editor")
-        editor.display = True
+        self._show_panels()
         first = self._first_form_input()
         if first is not None:
             first.focus()
 
     def action_toggle_form(self) -> None:
-        editor = self.query_one("#editor")
-        editor.display = not editor.display
-        self._keep_focus_visible()
+        self._form_hidden = not self._form_hidden
+        self._show_panels()
 
     def action_zoom(self) -> None:
         """F10: the preview (or the log) alone; focus goes in, and back where it was after."""

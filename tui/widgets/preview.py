@@ -13,6 +13,8 @@ row under the cursor as a record, one column per line with full values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -29,6 +31,9 @@ from tui.services.targets import FileRef
 from tui.widgets.target_tree import human_size
 
 MAX_CELL = 80
+#: Rows added to a new table at once (more than any screen shows), then per frame.
+FIRST_ROWS = 60
+MORE_ROWS = 40
 #: Characters of a value shown in a table cell (the record view shows all of it).
 TABLE_CELL = 32
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -213,20 +218,45 @@ class PreviewPane(Vertical):
         had_focus = old.has_focus
         table = self._new_table()
         shown = self.shown_columns()
-        index = {name: number for number, name in enumerate(preview.columns)}
         table.fixed_columns = len([c for c in self.pinned if c in shown])
         for column in shown:
             label = Text(("📌 " if column in self.pinned else "") + column, style="bold")
             table.add_column(label, key=column)
-        for number, row in enumerate(preview.rows, start=1):
-            cells = [table_cell(row[index[c]] if index[c] < len(row) else None) for c in shown]
-            table.add_row(*cells, label=Text(str(number), style="dim"))
+        index = [preview.columns.index(c) for c in shown]
+        rows = iter(enumerate(preview.rows, start=1))
+        self._add_rows(table, rows, index, FIRST_ROWS)
         await old.remove()
         await self.query_one(ContentSwitcher).mount(table)
+        if len(preview.rows) > FIRST_ROWS:
+            self.call_after_refresh(self._more_rows, table, rows, index)
         if cursor is not None and cursor[1] in shown:
             table.move_cursor(row=cursor[0], column=shown.index(cursor[1]), animate=False)
         if had_focus:
             table.focus()
+
+    @staticmethod
+    def _add_rows(
+        table: PreviewTable,
+        rows: Iterator[tuple[int, tuple[Cell, ...]]],
+        index: list[int],
+        count: int,
+    ) -> None:
+        """Add the next ``count`` rows of ``rows`` (fewer at its end)."""
+        for number, row in islice(rows, count):
+            cells = [table_cell(row[i] if i < len(row) else None) for i in index]
+            table.add_row(*cells, label=Text(str(number), style="dim"))
+
+    def _more_rows(
+        self, table: PreviewTable, rows: Iterator[tuple[int, tuple[Cell, ...]]], index: list[int]
+    ) -> None:
+        """The rows past the first screenful, a few per frame: building all 500 in one
+        go would hold the UI for a fifth of a second (benchmarks/tui_frames.py)."""
+        if not table.is_attached:
+            return  # another file (or layout) replaced the table meanwhile
+        before = table.row_count
+        self._add_rows(table, rows, index, MORE_ROWS)
+        if table.row_count > before:
+            self.call_after_refresh(self._more_rows, table, rows, index)
 
     @on(PreviewTable.ColumnsChanged)
     async def _columns_changed(self, event: PreviewTable.ColumnsChanged) -> None:
