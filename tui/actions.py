@@ -90,7 +90,9 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
         "the new data file is selected and previewed",
     ),
     _screen("form", "f3", "focus_form", "Form", "Show and focus the feed form"),
-    _screen("files", "f2", "focus_files", "Files", "Show and focus the delivered files and preview"),
+    _screen(
+        "files", "f2", "focus_files", "Files", "Show and focus the delivered files and preview"
+    ),
     _screen("log", "ctrl+l", "focus_log", "Log", "Show and focus the activity log"),
     _screen(
         "zoom",

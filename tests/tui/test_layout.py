@@ -73,7 +73,9 @@ async def test_f5_alone_shows_the_new_files_header_and_rows(
 
 
 @pytest.mark.parametrize("size", [s for s in SIZES if s[0] >= WIDE], ids=lambda s: f"{s[0]}")
-async def test_wide_the_preview_gets_the_largest_share(welcome: Path, size: tuple[int, int]) -> None:
+async def test_wide_the_preview_gets_the_largest_share(
+    welcome: Path, size: tuple[int, int]
+) -> None:
     async with make_app(welcome).run_test(size=size) as pilot:
         await export(pilot)
         main = main_of(pilot)
@@ -112,7 +114,9 @@ async def test_narrow_one_panel_at_a_time_switched_by_keys(
 
 
 @sizes
-async def test_help_fits_the_screen_and_scrolls_inside(welcome: Path, size: tuple[int, int]) -> None:
+async def test_help_fits_the_screen_and_scrolls_inside(
+    welcome: Path, size: tuple[int, int]
+) -> None:
     async with make_app(welcome).run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("f1")

@@ -50,7 +50,20 @@ def test_tui_in_tmux_f5_alone_shows_the_preview_then_ctrl_q_exits_zero(
     )
     width, height = (str(n) for n in size)
     subprocess.run(
-        [*tmux, "new-session", "-d", "-s", "feedlab", "-x", width, "-y", height, "sh", "-c", command],
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-s",
+            "feedlab",
+            "-x",
+            width,
+            "-y",
+            height,
+            "sh",
+            "-c",
+            command,
+        ],
         check=True,
         env=env,
     )

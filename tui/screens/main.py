@@ -27,8 +27,8 @@ from textual.widgets import (
     Static,
     Tab,
     TabbedContent,
-    Tabs,
     TabPane,
+    Tabs,
 )
 
 from feedcore.config import FeedConfig
@@ -52,7 +52,6 @@ from tui.widgets.rows_editor import RowsEditor
 from tui.widgets.target_tree import TargetTree
 from tui.widgets.text import PlainNotify, set_text
 from tui.widgets.workbench import Workbench
-
 
 #: From this many columns the form, the files, the preview and the log are side by side;
 #: below, one panel at a time (Form / Files / Log).
@@ -85,9 +84,7 @@ class MainScreen(PlainNotify, Screen[None]):
     def compose(self) -> ComposeResult:
         values = self.document.values
         yield Header()
-        tabs = Tabs(
-            *(Tab(_PANEL_TITLES[name], id=f"panel-{name}") for name in PANELS), id="panels"
-        )
+        tabs = Tabs(*(Tab(_PANEL_TITLES[name], id=f"panel-{name}") for name in PANELS), id="panels")
         tabs.can_focus = False  # switched with F3/F2/^L (or a click): not a focus stop
         with Horizontal(id="panel-bar"):
             yield tabs

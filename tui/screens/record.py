@@ -65,9 +65,7 @@ class RecordScreen(ModalScreen[None]):
 
     def _show(self) -> None:
         total = len(self.preview.rows)
-        title = Text.assemble(
-            (self.file_name, "bold"), (f"  row {self.row + 1} of {total}", "dim")
-        )
+        title = Text.assemble((self.file_name, "bold"), (f"  row {self.row + 1} of {total}", "dim"))
         self.query_one("#record-title", Static).update(title)
         self.query_one("#record-body", Static).update(record_table(self.preview, self.row))
 

@@ -184,9 +184,7 @@ class Simulator:
                 break
             take = min(wanted, cohort.remaining)
             if take:
-                slices.append(
-                    _Slice(cohort.seed, cohort.start + cohort.exited, take, cohort.until)
-                )
+                slices.append(_Slice(cohort.seed, cohort.start + cohort.exited, take, cohort.until))
                 cohort.exited += take
                 wanted -= take
         self._cohorts = [c for c in self._cohorts if c.remaining]

@@ -233,11 +233,15 @@ class Workbench(PlainNotify, Vertical):
 
     def _show_batch(self, event: m.ExportFinished) -> None:
         """Highlight the batch's files in the tree; select and preview its first data file."""
-        on_s3 = event.label.startswith("s3://")
-        server, bucket = ("s3", event.label.removeprefix("s3://")) if on_s3 else ("sftp", "")
-        refs: list[FileRef] = []
-        for file in event.result.files:
-            refs += [FileRef(server, bucket, file.data_key), FileRef(server, bucket, file.control_key)]
+        bucket = event.label.removeprefix("s3://")
+
+        def ref(key: str) -> FileRef:
+            on_s3 = event.label.startswith("s3://")
+            return FileRef("s3", bucket, key) if on_s3 else FileRef("sftp", "", key)
+
+        refs = [
+            ref(key) for file in event.result.files for key in (file.data_key, file.control_key)
+        ]
         shown = self.files_tree.mark_batch(event.plan.number, refs)
         if shown:
             self.show_file(shown[0])
