@@ -124,6 +124,7 @@ def test_hashed_jsonl_preview_on_sftp(snap_compare: Any, hashed: Path) -> None:
 def test_record_view_of_a_hashed_row_at_80x24(snap_compare: Any, hashed: Path) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await export(pilot)
+        await still(pilot)  # no toast left on the screen under the dialog
         await pilot.press("f10", "enter")
         await still(pilot)
 
