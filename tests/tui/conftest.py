@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from tui.app import FeedlabApp
 from tui.screens.main import MainScreen
@@ -58,12 +59,17 @@ def main_of(pilot: Pilot[Any]) -> MainScreen:
     return app.main
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and every message they posted be handled."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
+    """Let every worker finish and every message they posted be handled, including
+    workers started by those messages (F5's export starts the preview's load)."""
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        quiet = 0 if busy else quiet + 1
+        if quiet == 2:  # two quiet rounds in a row: nothing left in flight
+            return
 
 
 async def export(pilot: Pilot[Any]) -> None:
