@@ -76,7 +76,14 @@ WHAT: dict[str, str] = {
     "rss-5m-vs-100k": "Peak RSS of a 5M-contact export streamed from a generator against a "
     "100k one, each in its own process.",
     "tui-frame-gap": "Largest gap between 60 Hz ticks of the TUI while it exports 1M rows "
-    "(`benchmarks/tui_frames.py`, owned by the TUI engineer).",
+    "(`benchmarks/tui_frames.py`, owned by the TUI engineer), at 200x50.",
+    "tui-frame-gap-80x24": "The same 1M-row export at 80x24 (the narrow layout: one panel, "
+    "the files and their preview).",
+    "tui-start-first-frame": "Seconds from process start to the app's first painted frame "
+    "(`benchmarks/tui_startup.py`, headless, 80x24) against Textual's minimal app (an `App` "
+    "composing one `Static`) started the same way, ABBA in the same run.",
+    "tui-start-servers-ready": "Seconds from process start until both mock servers accept "
+    "connections (F5 can deliver), against the same minimal app's first frame.",
 }
 
 _ENCODE_BOUNDS = (
