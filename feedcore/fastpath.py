@@ -30,7 +30,7 @@ from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.encoders import NEEDS_QUOTE, FileEncoder, rows_source
 from feedcore.events import MAX_LINE_BYTES
-from feedcore.identity import redact
+from feedcore.identity import holds_address, redact
 from feedcore.rules import DATA_FEED_ACTION
 
 #: slow(number, line) handles one line on the general path.
@@ -113,14 +113,11 @@ def _plan_contexts(config: FeedConfig) -> list[tuple[str | None, str | None]] | 
     """Per context: (constant, None) or (None, attribute); None if any is complex."""
     plan: list[tuple[str | None, str | None]] = []
     for context in config.feed.contexts:
-        constant, renderer = templating.compile_context(context.value)
-        if renderer is None:
-            plan.append((constant, None))
-            continue
-        attribute = templating.simple_attribute(context.value)
-        if attribute is None:
+        constant = templating.constant_text(context.value)
+        attribute = None if constant is not None else templating.simple_attribute(context.value)
+        if constant is None and attribute is None:
             return None
-        plan.append((None, attribute))
+        plan.append((constant, attribute))
     return plan
 
 
@@ -134,19 +131,38 @@ def fast_path_applies(config: FeedConfig) -> bool:
 
 
 def _lookup(index: int, field: int, hashed: bool) -> str:
-    """Same conversion as templating's lookup: None stays null, others via str()."""
-    lines = [
-        f"        c{index} = a.f{field}",
-        f"        if c{index} is not None and type(c{index}) is not str:",
-        f"            c{index} = str(c{index})",
-    ]
-    if hashed:  # decisions (rows.py, identity.redact): the address never leaks
-        lines += [
-            f"        if c{index} and norm in c{index}.lower():",
-            f"            c{index} = None if c{index}.strip().lower() == norm "
-            f"else redact(c{index}, norm, ident)",
+    """Same conversion as templating's lookup: None stays null, others via str().
+
+    Hashed, the same rule as the general path (:func:`feedcore.rows._without_address`
+    and :func:`feedcore.identity.redact`): an attribute holding the address is
+    out of scope (null); other values keep the output redaction. A string is
+    checked inline; only other values pay a call.
+    """
+    c = f"c{index}"
+    if not hashed:
+        return "\n".join(
+            [
+                f"        {c} = a.f{field}",
+                f"        if {c} is not None and type({c}) is not str:",
+                f"            {c} = str({c})",
+            ]
+        )
+    return "\n".join(
+        [
+            f"        {c} = a.f{field}",
+            f"        if {c} is None:",
+            "            pass",
+            f"        elif type({c}) is str:",
+            f"            if norm in {c}.lower():",
+            f"                {c} = None",
+            f"        elif HOLDS({c}, norm):",
+            f"            {c} = None",
+            "        else:",
+            f"            {c} = str({c})",
+            f"            if norm in {c}.lower():",
+            f"                {c} = redact({c}, norm, ident)",
         ]
-    return "\n".join(lines)
+    )
 
 
 def _quoted(name: str) -> str:
@@ -203,6 +219,7 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
         "redact": redact,
+        "HOLDS": holds_address,
         "FIELD": enc.field,
         "MID": enc.mid,
         "HEAD0": enc.ident_prefix,
