@@ -70,7 +70,7 @@ class TemplateLimitError(RenderError):
     """
 
     def __init__(self, bound: str) -> None:
-        super().__init__(f"over a template bound: {bound} [FS-2.5]")
+        super().__init__(f"over a template bound: {bound}")
         self.bound = bound
 
 

@@ -31,6 +31,7 @@ from feedcore.sandbox.limits import (
     MAX_TEXT_ESTIMATE,
     MAX_VALUE,
     STEP_CHARS,
+    STEP_NODES,
     VALUE_TOO_BIG,
     charge,
     too_big,
@@ -50,17 +51,19 @@ def size_of(value: Any, limit: int) -> int:
 
     Strings count their length (nested ones plus quotes and separator, escapes
     ignored), integers their digits, containers their items. Iterative, so deep
-    nesting cannot overflow the stack, and it visits at most about ``limit``
+    nesting cannot overflow the stack; it visits at most about ``limit / 2``
     objects, so a structure that shares itself (``[a, a]`` nested in itself)
-    cannot make it slow: that is exactly what it exists to catch.
+    cannot make it slow, and it charges the budget one step per
+    :data:`STEP_NODES` objects it visits.
     """
     if type(value) is str:
         return len(value)
-    total = 0
+    total = visited = 0
     stack = [value]
     nested = 0
-    while stack:
+    while stack and total <= limit:
         item = stack.pop()
+        visited += 1
         if isinstance(item, str):
             total += len(item) + nested
         elif isinstance(item, int) and not isinstance(item, bool):
@@ -81,9 +84,9 @@ def size_of(value: Any, limit: int) -> int:
             stack.append(item._Namespace__attrs)
         elif not isinstance(item, Undefined):
             total += _SCALAR_SIZE.get(type(item), _OTHER)
-        if total > limit:
-            return total
         nested = 4
+    if visited >= STEP_NODES:
+        charge(visited // STEP_NODES)
     return total
 
 
@@ -123,10 +126,10 @@ def checked(value: Any) -> Any:
         return value
     elif kind is bool or kind is float or value is None:
         return value
-    else:
-        size = size_of(value, MAX_VALUE)
-        if size > MAX_VALUE:
+    else:  # a container: size_of charges for the objects it visits
+        if size_of(value, MAX_VALUE) > MAX_VALUE:
             raise too_big(VALUE_TOO_BIG)
+        return value
     if size >= STEP_CHARS:
         charge(size // STEP_CHARS)
     return value

@@ -11,8 +11,9 @@
   :data:`MAX_STEPS` steps: every loop iteration, call, filter, test,
   intercepted operator, concatenation, container literal, comparison operand,
   slice and output write costs one, plus one per :data:`STEP_CHARS`
-  characters (or items) of data it reads or makes. Work per render is then
-  bounded by a constant, whatever the template and the contact.
+  characters of text it reads or makes and one per :data:`STEP_NODES`
+  objects of a container it measures. Work per render is then bounded by a
+  constant, whatever the template and the contact.
 
 Over a bound, :class:`~feedcore.errors.TemplateLimitError` is raised: the value
 becomes null (or the contact is excluded, for the condition) with a counted
@@ -38,15 +39,17 @@ MAX_ITEMS = 10_000
 MAX_INT_BITS = 14_000
 #: Steps of one render.
 MAX_STEPS = 10_000
-#: One more step per this many characters or items an operation reads or makes.
+#: One more step per this many characters an operation reads or makes...
 STEP_CHARS = 1_024
+#: ... and per this many objects of a container it measures.
+STEP_NODES = 64
 #: Calls (macros, ``caller``, blocks, recursive loops) nested in one another.
 MAX_DEPTH = 64
 #: Characters of one template or condition in a config.
 MAX_SOURCE = 65_536
 #: A container is converted to text only when its estimated size is below this
 #: (the estimate ignores escapes, which at most multiply it by 10).
-MAX_TEXT_ESTIMATE = 16 * MAX_VALUE
+MAX_TEXT_ESTIMATE = 2 * MAX_VALUE
 
 
 class Budget:

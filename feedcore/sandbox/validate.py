@@ -126,7 +126,9 @@ def _refuse_over_bound(what: str, run: Callable[[], Any]) -> None:
     try:
         run()
     except TemplateLimitError as exc:
-        raise ValueError(f"{what} goes over a template bound whatever the contact: {exc}") from exc
+        raise ValueError(
+            f"{what} goes over a template bound whatever the contact: {exc.bound} (FS-2.5)"
+        ) from exc
     except Exception:
         pass  # fails at render time too: a null value with a counted warning
     finally:
