@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import types
+import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, cast
 
@@ -55,8 +56,14 @@ Scope = Mapping[str, Any]
 
 @pass_context
 def _finalize(context: Context, value: Any) -> str:
-    """Every ``{{ expression }}`` written: as exact text, within the cap, charged."""
-    text = checks.text_of(value)
+    """Every ``{{ expression }}`` written: as text within the cap, charged.
+
+    A ``Markup`` stays one, so ``{% autoescape %}`` does not escape it twice; the
+    generated code's ``str()`` then makes every written piece an exact ``str``.
+    """
+    text = value if isinstance(value, str) else checks.text_of(value)
+    if len(text) > MAX_VALUE:
+        raise too_big(VALUE_TOO_BIG)
     charge(1 + len(text) // STEP_CHARS)
     return text
 
@@ -107,6 +114,13 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         self.tests = {name: bounded_test(cast(Any, f)) for name, f in self.tests.items()}
         self.globals["range"] = checks.bounded_range
         self.globals["lipsum"] = checks.bounded_lipsum(cast(Any, self.globals["lipsum"]))
+
+    def _compile(self, source: str, filename: str) -> types.CodeType:
+        """Python's compiler warns about odd constants (``1[0]``) a config may hold: the
+        template fails at render time instead, where it is counted, not printed."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return super()._compile(source, filename)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         charge(1)

@@ -46,9 +46,13 @@ def _text(value: Any) -> str:
 
 def _indent(value: Any, args: Args, kwargs: Kwargs) -> Any:
     width = checks._arg(args, kwargs, 0, "width", 4)
+    first = checks._arg(args, kwargs, 1, "first", False)
+    blank = checks._arg(args, kwargs, 2, "blank", False)
     each = width if isinstance(width, int) else len(_text(width))
-    text = _text(value)
-    _refuse_over(len(text) + (text.count("\n") + 1) * max(each, 0))
+    check_width(each)  # the indentation itself is made first
+    lines = (_text(value) + "\n").splitlines()  # as do_indent splits (not only at \n)
+    indented = sum(1 for line in lines[1:] if line or blank) + bool(first)
+    _refuse_over(len(_text(value)) + len(lines) + indented * max(each, 0))
     return value
 
 
@@ -57,7 +61,9 @@ def _wordwrap(value: Any, args: Args, kwargs: Kwargs) -> Any:
     wrap = checks._arg(args, kwargs, 2, "wrapstring") or "\n"
     text = _text(value)
     if isinstance(width, int) and width >= 1:
-        lines = len(text) // width + text.count("\n") + 1
+        # Greedy wrapping: two consecutive lines of a paragraph hold more than ``width``
+        # characters, so a paragraph of n characters has at most 2n/width + 1 lines.
+        lines = 2 * len(text) // width + len(text.splitlines()) + 1
         _refuse_over(len(text) + lines * len(_text(wrap)))
         charge(lines * (1 + len(text) // STEP_CHARS))  # each line re-slices the rest
     return value
