@@ -575,6 +575,7 @@ def typed_templates(draw: st.DrawFn) -> str:
         st.sampled_from(
             [
                 _out(expression),
+                _out(expression),  # twice: the single expression is where a type survives
                 "[" + _out(expression) + "]",
                 _tag("autoescape true") + _out(expression) + _tag("endautoescape"),
                 _tag(f"set x = {expression}") + _out("x"),

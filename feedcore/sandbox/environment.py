@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, cast
 
-from jinja2 import Template, TemplateSyntaxError, Undefined, nodes, pass_context
+from jinja2 import Template, Undefined, nodes, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, LoopContext, markup_join, str_join
 from jinja2.sandbox import (
@@ -208,7 +208,8 @@ def single_expression(source: str) -> str | None:
     return whole.group(1)
 
 
-def _short(source: str) -> str:
+def short(source: str) -> str:
+    """A template for a message: the source, cut at 60 characters."""
     return source if len(source) <= 60 else source[:57] + "..."
 
 
@@ -220,20 +221,21 @@ def _reason(exc: Exception) -> str:
 def render_template(template: Template, scope: Scope) -> str:
     """``template`` rendered under a fresh budget, cut off past :data:`MAX_VALUE`."""
     token = CURRENT.set(Budget())
-    pieces = cast(
-        Generator[str, None, None], template.root_render_func(template.new_context(dict(scope)))
-    )
     try:
-        size = 0
-        out = []
-        for piece in pieces:
-            size += len(piece)
-            if size > MAX_VALUE:
-                raise too_big(VALUE_TOO_BIG)
-            out.append(piece)
-        return "".join(out)
+        context = template.new_context(dict(scope))
+        pieces = cast(Generator[str, None, None], template.root_render_func(context))
+        try:
+            size = 0
+            out = []
+            for piece in pieces:
+                size += len(piece)
+                if size > MAX_VALUE:
+                    raise too_big(VALUE_TOO_BIG)
+                out.append(piece)
+            return "".join(out)
+        finally:
+            pieces.close()
     finally:
-        pieces.close()
         CURRENT.reset(token)
 
 
@@ -244,30 +246,27 @@ def _value_text(value: Any) -> str | None:
     return checks.text_of(value)
 
 
-def _bounded(run: Callable[[Any], Any], value: Any) -> Any:
-    """``run(value)`` under a fresh budget."""
-    token = CURRENT.set(Budget())
-    try:
-        return run(value)
-    finally:
-        CURRENT.reset(token)
-
-
 @functools.lru_cache(maxsize=32)
 def context_renderer(source: str) -> Callable[[Scope], str | None]:
-    """The renderer of a templated context value (not constant text, not a plain lookup)."""
+    """The renderer of a templated context value (not constant text, not a plain lookup).
+
+    Compiled once per source (a config is validated, then exported, in one process).
+    """
     inner = single_expression(source)
-    label = f"context {_short(source)!r} failed"
+    label = f"context {short(source)!r} failed"
     if inner is not None:
         expression = ENV.compile_expression(inner, undefined_to_none=True)
 
-        def evaluate_value(scope: Scope) -> str | None:
+        def evaluate(scope: Scope) -> str | None:
+            token = CURRENT.set(Budget())
             try:
-                return _bounded(lambda s: _value_text(expression(**s)), scope)  # type: ignore[no-any-return]
+                return _value_text(expression(**scope))
             except Exception as exc:
                 raise RenderError(f"{label}: {_reason(exc)}") from exc
+            finally:
+                CURRENT.reset(token)
 
-        return evaluate_value
+        return evaluate
     template = ENV.from_string(source)
 
     def render(scope: Scope) -> str | None:
@@ -285,24 +284,12 @@ def condition_predicate(source: str) -> Callable[[Scope], bool]:
     expression = ENV.compile_expression(source, undefined_to_none=False)
 
     def predicate(scope: Scope) -> bool:
+        token = CURRENT.set(Budget())
         try:
-            return bool(_bounded(lambda s: bool(expression(**s)), scope))
+            return bool(expression(**scope))
         except Exception as exc:
             raise RenderError(f"condition failed: {_reason(exc)}") from exc
+        finally:
+            CURRENT.reset(token)
 
     return predicate
-
-
-def parse(source: str) -> nodes.Template:
-    """Parse ``source`` (raising ``TemplateSyntaxError`` with Jinja2's message)."""
-    return ENV.parse(source)
-
-
-__all__ = [
-    "ENV",
-    "TemplateSyntaxError",
-    "condition_predicate",
-    "context_renderer",
-    "parse",
-    "single_expression",
-]

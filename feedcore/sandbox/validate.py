@@ -32,6 +32,7 @@ from feedcore.sandbox.environment import (
     condition_predicate,
     context_renderer,
     render_template,
+    short,
 )
 from feedcore.sandbox.limits import CURRENT, Budget
 
@@ -50,13 +51,9 @@ _ACTIVE = (
 )
 
 
-def _short(source: str) -> str:
-    return repr(source if len(source) <= 60 else source[:57] + "...")
-
-
 def check_template(source: str) -> None:
     """Raise ``ValueError`` when a context template is invalid or always over a bound."""
-    what = f"template {_short(source)}"
+    what = f"template {short(source)!r}"
     tree = _guarded(what, lambda: ENV.parse(source))
     _guarded(what, lambda: context_renderer(source))
     _refuse_constant_parts(what, tree)
@@ -66,7 +63,7 @@ def check_template(source: str) -> None:
 
 def check_expression(source: str) -> None:
     """Raise ``ValueError`` when a condition is invalid or always over a bound."""
-    what = f"condition {_short(source)}"
+    what = f"condition {short(source)!r}"
 
     def parse() -> nodes.Expr:
         parser = Parser(ENV, source, state="variable")

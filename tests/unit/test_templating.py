@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -126,12 +126,18 @@ def test_fs3_1_every_rendered_value_is_an_exact_str_or_none() -> None:
     assert built.contexts[0] == "&lt;&#34;a&#34;&gt;" and built.contexts[6] == "<b>"
 
 
+_FORGING = {"v": FORGERY, "w": None, "n": 1, "l": [FORGERY], "d": {"k": FORGERY}}
+
+
 @PROPERTY
 @given(
     fmt=st.sampled_from(FORMATS),
     source=fs.typed_templates(),
     attributes=fs.template_attributes,
 )
+@example(fmt="csv", source="{{ contact.v|e }}", attributes=_FORGING)
+@example(fmt="tsv", source="{{ contact.v|safe }}", attributes=_FORGING)
+@example(fmt="csv", source="{{ contact.l|tojson }}", attributes=_FORGING)
 def test_fs3_fs3_4_any_template_output_type_reads_back_to_its_value(
     fmt: str, source: str, attributes: dict[str, Any]
 ) -> None:
