@@ -76,7 +76,7 @@ class _BoundedFormatting:
     def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
         self._made = 0
         text: str = super().vformat(format_string, args, kwargs)  # type: ignore[misc]
-        return checks.checked(text)  # type: ignore[no-any-return]
+        return checks.checked(text)
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         charge(1)
@@ -219,24 +219,24 @@ def _reason(exc: Exception) -> str:
 
 
 def render_template(template: Template, scope: Scope) -> str:
-    """``template`` rendered under a fresh budget, cut off past :data:`MAX_VALUE`."""
-    token = CURRENT.set(Budget())
+    """``template`` rendered, its output streamed and cut off past :data:`MAX_VALUE`.
+
+    Runs under the caller's budget (:func:`_bounded`, or validate's).
+    """
+    pieces = cast(
+        Generator[str, None, None], template.root_render_func(template.new_context(dict(scope)))
+    )
     try:
-        context = template.new_context(dict(scope))
-        pieces = cast(Generator[str, None, None], template.root_render_func(context))
-        try:
-            size = 0
-            out = []
-            for piece in pieces:
-                size += len(piece)
-                if size > MAX_VALUE:
-                    raise too_big(VALUE_TOO_BIG)
-                out.append(piece)
-            return "".join(out)
-        finally:
-            pieces.close()
+        size = 0
+        out = []
+        for piece in pieces:
+            size += len(piece)
+            if size > MAX_VALUE:
+                raise too_big(VALUE_TOO_BIG)
+            out.append(piece)
+        return "".join(out)
     finally:
-        CURRENT.reset(token)
+        pieces.close()
 
 
 def _value_text(value: Any) -> str | None:
@@ -246,36 +246,38 @@ def _value_text(value: Any) -> str | None:
     return checks.text_of(value)
 
 
+def _bounded(run: Callable[[Scope], Any], scope: Scope, failed: str) -> Any:
+    """``run(scope)`` under a fresh budget; any failure a :class:`RenderError`."""
+    token = CURRENT.set(Budget())
+    try:
+        return run(scope)
+    except Exception as exc:
+        raise RenderError(f"{failed}: {_reason(exc)}") from exc
+    finally:
+        CURRENT.reset(token)
+
+
 @functools.lru_cache(maxsize=32)
 def context_renderer(source: str) -> Callable[[Scope], str | None]:
     """The renderer of a templated context value (not constant text, not a plain lookup).
 
     Compiled once per source (a config is validated, then exported, in one process).
     """
+    failed = f"context {short(source)!r} failed"
     inner = single_expression(source)
-    label = f"context {short(source)!r} failed"
     if inner is not None:
         expression = ENV.compile_expression(inner, undefined_to_none=True)
 
-        def evaluate(scope: Scope) -> str | None:
-            token = CURRENT.set(Budget())
-            try:
-                return _value_text(expression(**scope))
-            except Exception as exc:
-                raise RenderError(f"{label}: {_reason(exc)}") from exc
-            finally:
-                CURRENT.reset(token)
+        def value(scope: Scope) -> str | None:
+            return _value_text(expression(**scope))
 
-        return evaluate
-    template = ENV.from_string(source)
+    else:
+        template = ENV.from_string(source)
 
-    def render(scope: Scope) -> str | None:
-        try:
+        def value(scope: Scope) -> str | None:
             return render_template(template, scope)
-        except Exception as exc:
-            raise RenderError(f"{label}: {_reason(exc)}") from exc
 
-    return render
+    return lambda scope: _bounded(value, scope, failed)
 
 
 @functools.lru_cache(maxsize=32)
@@ -283,13 +285,7 @@ def condition_predicate(source: str) -> Callable[[Scope], bool]:
     """FS-2.6: the predicate of a condition expression."""
     expression = ENV.compile_expression(source, undefined_to_none=False)
 
-    def predicate(scope: Scope) -> bool:
-        token = CURRENT.set(Budget())
-        try:
-            return bool(expression(**scope))
-        except Exception as exc:
-            raise RenderError(f"condition failed: {_reason(exc)}") from exc
-        finally:
-            CURRENT.reset(token)
+    def holds(scope: Scope) -> bool:
+        return bool(expression(**scope))
 
-    return predicate
+    return lambda scope: _bounded(holds, scope, "condition failed")

@@ -464,17 +464,23 @@ def test_fs3_4_values_starting_like_formulas_are_written_as_they_are(fmt: str) -
     assert [r[8] for r in rows[::2]] == [v.strip() for v in values]
 
 
+def _config_file(folder: Any, fmt: str, value: str) -> Any:
+    """A config file with one context, as a user would write it."""
+    path = folder / "bomb.toml"
+    path.write_text(
+        'client = "acme"\n[flow]\nid = 1\nname = "W"\nsegment = "S"\n'
+        f'[feed]\nformat = "{fmt}"\nhost = "acme-data-feeds"\n'
+        f'[[feed.contexts]]\nname = "c"\nvalue = "{value}"\n'
+    )
+    return path
+
+
 def test_fs8_a_bomb_config_is_refused_by_validate_in_one_line(
     tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from feedlab.cli import main
 
-    config = tmp_path / "bomb.toml"
-    config.write_text(
-        'client = "acme"\n[flow]\nid = 1\nname = "W"\nsegment = "S"\n'
-        '[feed]\nhost = "acme-data-feeds"\n[[feed.contexts]]\nname = "c"\n'
-        'value = "{{ 7 ** (10 ** 8) }}"\n'
-    )
+    config = _config_file(tmp_path, "csv", "{{ 7 ** (10 ** 8) }}")
     assert main(["validate", str(config)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and "Traceback" not in err
@@ -486,12 +492,7 @@ def test_fs8_publish_with_a_contact_bomb_delivers_the_good_events(
 ) -> None:
     from feedlab.cli import main
 
-    config = tmp_path / "bomb.toml"
-    config.write_text(
-        'client = "acme"\n[flow]\nid = 1\nname = "W"\nsegment = "S"\n'
-        '[feed]\nformat = "tsv"\nhost = "acme-data-feeds"\n'
-        '[[feed.contexts]]\nname = "c"\nvalue = "{{ contact.v * contact.n }}"\n'
-    )
+    config = _config_file(tmp_path, "tsv", "{{ contact.v * contact.n }}")
     events = tmp_path / "events.jsonl"
     lines = [
         {"type": "enter", "email": f"u{i}@example.com", "attributes": {"v": "ab", "n": n}}
