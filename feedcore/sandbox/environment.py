@@ -76,7 +76,8 @@ class _BoundedFormatting:
     def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
         self._made = 0
         text: str = super().vformat(format_string, args, kwargs)  # type: ignore[misc]
-        return checks.checked(text)
+        checks.checked(text)
+        return text
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         charge(1)
