@@ -364,20 +364,22 @@ ADDRESS = "ann.q0123456789@example.com"
 @pytest.mark.parametrize(
     "contexts",
     [
-        ['{{ contact.email|replace("@", " at ") }}'],
-        ["{{ contact.email|urlencode }}"],
-        ["{{ contact.email|reverse }}"],
-        ["{{ contact.email[:6] }}", "{{ contact.email[6:] }}"],
-        ["{{ contact.emails[0]|replace('@', ' at ') }}"],
-        ["{{ contact.profile.mail|upper }}"],
+        ['{{ contact.emails[0]|replace("@", " at ") }}'],
+        ["{{ contact.emails[0]|urlencode }}"],
+        ["{{ contact.emails[0]|reverse }}"],
+        ["{{ contact.emails[0][:6] }}", "{{ contact.emails[0][6:] }}"],
+        ["{{ contact.note|replace('@', ' at ') }}"],
+        ["{{ contact.profile.mail|replace('.', ' dot ') }}"],
         ["{% for k in contact.aliases %}{{ k|reverse }}{% endfor %}"],
-        ["{{ contact }}"],
+        ["{{ contact|string|reverse }}"],
+        ["{{ contact.email|replace('@', '') }}"],
     ],
 )
 def test_fs2_5_no_transformation_of_a_hashed_address_shows_it(contexts: list[str]) -> None:
     config = feed_config([*contexts, "{{ contact.plan }}"], hashed=True)
     attributes = {
         "email": ADDRESS,
+        "note": f"write to {ADDRESS}",
         "emails": [f" {ADDRESS.upper()} "],
         "profile": {"mail": ADDRESS},
         "aliases": {ADDRESS: True},
