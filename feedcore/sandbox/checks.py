@@ -250,10 +250,17 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
     elif operator == "+":
         _check_add(left, right)
     elif operator == "**" and isinstance(left, int) and isinstance(right, int):
-        if right > 0 and abs(left) > 1 and math.log2(abs(left)) * right > MAX_INT_BITS:
-            raise too_big(INT_TOO_BIG)
+        _check_power(left, right)
     elif operator == "%" and isinstance(left, str | bytes):
         check_printf(left, right)
+
+
+def _check_power(base: int, exponent: int) -> None:
+    """The result has about ``log2(|base|) * exponent`` bits (0, 1 and -1 stay small)."""
+    if exponent <= 0 or abs(base) <= 1:
+        return
+    if exponent > MAX_INT_BITS or math.log2(abs(base)) * exponent > MAX_INT_BITS:
+        raise too_big(INT_TOO_BIG)
 
 
 def _check_multiply(left: Any, right: Any) -> None:

@@ -165,6 +165,7 @@ def test_fs3_fs3_4_any_template_output_type_reads_back_to_its_value(
 #: Over a bound whatever the contact: ``validate`` refuses them (issue 10, finding 3).
 CONSTANT_BOMBS = [
     "{{ 7 ** (10 ** 8) }}",
+    "{{ 7 ** (10 ** 400) }}",
     "{{ 'x' * 300000000 }}",
     "{{ '%*s' % (100000000, 'x') }}",
     "{{ '%.100000000f' % 1.5 }}",
