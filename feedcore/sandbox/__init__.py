@@ -5,10 +5,13 @@ hostile input: it must not be able to make an export take unbounded time or
 memory, nor hang ``validate``. Jinja2's own sandbox stops attribute escapes but
 not arithmetic, string padding or loops, so this package bounds them:
 
-* :mod:`~feedcore.sandbox.limits` — the numbers, the per-render step budget and
-  the size measure (no Jinja2: cheap to import);
-* :mod:`~feedcore.sandbox.checks` — the checks made *before* an operation that
-  could grow its result without limit (operators, string methods, filters);
+* :mod:`~feedcore.sandbox.limits` — the numbers and the per-render step budget
+  (no Jinja2: cheap to import);
+* :mod:`~feedcore.sandbox.checks` — the size measure, and the checks made
+  *before* an operation that could grow its result without limit (operators,
+  string methods, globals) and after every other;
+* :mod:`~feedcore.sandbox.filters` — every filter and test wrapped so it is
+  charged and checked (and never folded at compile time);
 * :mod:`~feedcore.sandbox.codegen` — code generation that counts loop
   iterations, concatenations, comparisons and output;
 * :mod:`~feedcore.sandbox.environment` — the environment that ties them
