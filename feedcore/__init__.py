@@ -1,0 +1,140 @@
+"""feedcore: build and deliver marketing data feeds (FEED_SPEC v1), as a library.
+
+The documented API is what ``__all__`` lists; everything else is reached
+through its module and may change. A production job loads a config, opens a
+sink on its target and exports events through the writer::
+
+    import feedcore
+    from feedcore import logsafety
+
+    logsafety.install()  # mask secrets in log records: the process's choice, made once
+    config = feedcore.load_config("feed.toml")
+    target = feedcore.S3Target(config.feed.host)  # credentials: the AWS chain
+    with feedcore.open_sink(target) as sink:
+        result = feedcore.FeedWriter(config, sink).export(events)
+    for file in result.files:
+        print(file.url, file.rows)
+
+Names are imported on first use (module ``__getattr__``), so ``import feedcore``
+costs next to nothing and loads neither boto3 nor asyncssh until an S3 or SFTP
+sink is asked for. The error classes are imported at once: they are tiny, and
+``except feedcore.FeedError`` must work before anything else was touched.
+"""
+
+import importlib as _importlib
+import typing as _typing
+
+from feedcore.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ConfigError,
+    EventError,
+    FeedError,
+    HostKeyError,
+    MissingExtraError,
+    RenderError,
+    SinkError,
+    SpoolError,
+    TemplateLimitError,
+    TransientSinkError,
+    VerifyError,
+)
+
+if _typing.TYPE_CHECKING:
+    from feedcore.config import FeedConfig, load_config, loads_config, save_config
+    from feedcore.events import Event
+    from feedcore.sinks.base import Payload, Sink
+    from feedcore.sinks.local import LocalSink
+    from feedcore.sinks.memory import MemorySink
+    from feedcore.sinks.s3 import S3Sink
+    from feedcore.sinks.sftp import SFTPSink
+    from feedcore.targets import (
+        LocalTarget,
+        MemoryTarget,
+        S3Target,
+        SFTPTarget,
+        TargetSpec,
+        open_sink,
+        target_location,
+    )
+    from feedcore.verify import Finding, verify_location
+    from feedcore.writer import BatchResult, DeliveredFile, FeedWriter
+
+#: Where each lazily imported name lives.
+_LAZY = {
+    "FeedConfig": "feedcore.config",
+    "load_config": "feedcore.config",
+    "loads_config": "feedcore.config",
+    "save_config": "feedcore.config",
+    "Event": "feedcore.events",
+    "FeedWriter": "feedcore.writer",
+    "BatchResult": "feedcore.writer",
+    "DeliveredFile": "feedcore.writer",
+    "Sink": "feedcore.sinks.base",
+    "Payload": "feedcore.sinks.base",
+    "LocalSink": "feedcore.sinks.local",
+    "MemorySink": "feedcore.sinks.memory",
+    "S3Sink": "feedcore.sinks.s3",
+    "SFTPSink": "feedcore.sinks.sftp",
+    "LocalTarget": "feedcore.targets",
+    "MemoryTarget": "feedcore.targets",
+    "S3Target": "feedcore.targets",
+    "SFTPTarget": "feedcore.targets",
+    "TargetSpec": "feedcore.targets",
+    "open_sink": "feedcore.targets",
+    "target_location": "feedcore.targets",
+    "verify_location": "feedcore.verify",
+    "Finding": "feedcore.verify",
+}
+
+__all__ = [
+    "AlreadyExistsError",
+    "AuthError",
+    "BatchResult",
+    "ConfigError",
+    "DeliveredFile",
+    "Event",
+    "EventError",
+    "FeedConfig",
+    "FeedError",
+    "FeedWriter",
+    "Finding",
+    "HostKeyError",
+    "LocalSink",
+    "LocalTarget",
+    "MemorySink",
+    "MemoryTarget",
+    "MissingExtraError",
+    "Payload",
+    "RenderError",
+    "S3Sink",
+    "S3Target",
+    "SFTPSink",
+    "SFTPTarget",
+    "Sink",
+    "SinkError",
+    "SpoolError",
+    "TargetSpec",
+    "TemplateLimitError",
+    "TransientSinkError",
+    "VerifyError",
+    "load_config",
+    "loads_config",
+    "open_sink",
+    "save_config",
+    "target_location",
+    "verify_location",
+]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'feedcore' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

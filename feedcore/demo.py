@@ -2,38 +2,54 @@
 
 A bundle is a zip a client can open without feedlab:
 
-* a sample export in its real layout, ``{bucket or hostname}/{path}/YYYY/MM/DD/...``
-  (FS-4.3), written by the real :class:`~feedcore.writer.FeedWriter` through a
-  :class:`~feedcore.sinks.local.LocalSink`: an "add" batch of simulated contacts
-  (FS-7.1) on day one and a "remove" batch of some of them the next day, each data
-  file followed by its control file;
-* ``README.md``: the folders, file names, columns (with this config's personalized
-  content) and the control protocol, for this config;
-* ``screenshot.svg``: the feedlab app after exporting the same first batch.
+* the feed's files in their real layout, ``{bucket or hostname}/{path}/YYYY/MM/DD/...``
+  (FS-4.3), each data file followed by its control file. Either a guaranteed
+  sample (:func:`build_demo`): simulated contacts (FS-7.1) entering on day one and
+  some of them leaving the next day, written by the real
+  :class:`~feedcore.writer.FeedWriter` through a :class:`~feedcore.sinks.local.LocalSink`,
+  with enough contacts to show every variant, both operations and an awkward value
+  (:mod:`feedcore.demo_sample`); or what a session delivered
+  (:func:`build_session_demo`);
+* ``index.html``: one self-contained page (:mod:`feedcore.demo_html`): folder tree,
+  field dictionary, sample table, a control file with its JSON Schema, loaders,
+  and the poller;
+* ``README.md`` (:mod:`feedcore.demo_readme`), ``control.schema.json``
+  (:mod:`feedcore.control_schema`) and ``poll_control_files.py``
+  (:mod:`feedcore.poller`);
+* ``screenshot.svg`` when the caller gives one. **[decision]** The live screenshot
+  is kept, and explained on the page: it is the feedlab app right after exporting
+  the first batch of these very files (the sample is a prefix of the simulator's
+  contacts, as the app's first F5 with the same seed exports them), so a client
+  sees where the files come from; it is not part of the feed.
 
-Everything is fixed by the seed and the export time, so a bundle is reproducible
-byte for byte. Nothing secret goes in: a feed config holds no credentials
-(FS-1.2), and no endpoint, port, password or local path is written. feedcore
-imports no front end: the screenshot is drawn by a renderer the caller passes in
+Everything is fixed by the seed and the export time (or the session's files), so
+a bundle is reproducible byte for byte. Nothing secret goes in: a feed config
+holds no credentials (FS-1.2), and no endpoint, port, password or local path is
+written; a hashed feed's bundle holds no raw address (FS-2.5). feedcore imports
+no front end: the screenshot is drawn by a renderer the caller passes in
 (``feedlab demo`` passes the app's, ``tui.screenshot.render``).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
-import tempfile
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedcore import naming, rules
+from feedcore import naming, tempfiles
 from feedcore.config import FeedConfig
-from feedcore.control import FILE_KEYS
+from feedcore.control_schema import dumps_schema
+from feedcore.demo_html import SCHEMA_NAME, Member, index_html, read_rows
+from feedcore.demo_readme import INDEX_NAME, readme
+from feedcore.demo_sample import plan_sample
 from feedcore.errors import FeedError
 from feedcore.events import Event
+from feedcore.poller import SCRIPT_NAME, poller_script
 from feedcore.simulate import simulate_events
 from feedcore.sinks.local import LocalSink
 from feedcore.writer import BatchResult, FeedWriter
@@ -131,44 +147,193 @@ def build_demo(
     contacts: int = DEMO_CONTACTS,
     exits: int = DEMO_EXITS,
 ) -> DemoBundle:
-    """Write the demo zip to ``out`` (atomically) and say what is in it.
+    """Write the demo zip of a guaranteed sample to ``out`` (atomically).
 
-    ``screenshot_svg`` is used as the screenshot when given (the app passes its own
-    screen); otherwise ``screenshot``, when given, renders one headless; with
-    neither the bundle has no screenshot.
+    The sample is the first ``contacts`` simulated contacts (then the first ``exits``
+    of them leaving), grown when needed to show every variant, both operations and
+    an awkward value (:func:`feedcore.demo_sample.plan_sample`); a condition that
+    keeps nobody is an error. ``screenshot_svg`` is used as the screenshot when
+    given; otherwise ``screenshot``, when given, renders the app after the same
+    first batch; with neither the bundle has no screenshot.
     """
-    out_path = Path(out)
+    plan = plan_sample(config, seed=seed, contacts=contacts, exits=exits)
     if screenshot_svg is None and screenshot is not None:
         screenshot_svg = render_screenshot(
-            screenshot, config, name=name, seed=seed, at=at, contacts=contacts
+            screenshot, config, name=name, seed=seed, at=at, contacts=plan.contacts
         )
-    work = Path(tempfile.mkdtemp(prefix="feedlab-demo-"))
+    private = tempfiles.private_dir("demo")
+    work = private.path / "sample"  # beside the folder's lock file, not with it
     try:
-        results = export_sample(config, work, seed=seed, at=at, contacts=contacts, exits=exits)
-        # By folder (so by day), each data file before its control file.
-        files = sorted(
-            (p for p in work.rglob("*") if p.is_file()),
-            key=lambda p: (p.parent.as_posix(), p.name.startswith("control_"), p.name),
+        work.mkdir()
+        results = export_sample(
+            config, work, seed=seed, at=at, contacts=plan.contacts, exits=plan.exits
         )
-        members = [p.relative_to(work).as_posix() for p in files]
-        listing = [
-            (member, path.stat().st_size) for member, path in zip(members, files, strict=True)
-        ]
-        text = readme(config, results, listing, seed=seed, contacts=contacts, exits=exits)
-        entries: list[tuple[str, bytes]] = [(README_NAME, text.encode("utf-8"))]
-        if screenshot_svg is not None:
-            entries.append((SCREENSHOT_NAME, screenshot_svg.encode("utf-8")))
-        entries += [
-            (member, path.read_bytes()) for member, path in zip(members, files, strict=True)
-        ]
-        _write_zip(out_path, entries, naming.as_utc(at))
+        files = [(p.relative_to(work).as_posix(), p.read_bytes()) for p in _files(work)]
     except OSError as exc:
-        raise FeedError(
-            f"cannot write the demo bundle {out_path.name}: {exc.strerror or exc}"
-        ) from exc
+        raise FeedError(f"cannot write the demo sample: {exc.strerror or exc}") from exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return DemoBundle(out_path, tuple(name for name, _ in entries), tuple(results))
+        private.close()
+    about = (
+        f"This bundle shows the files the data feed of flow {config.flow.name} (id "
+        f"{config.flow.id}, segment {config.flow.segment}) delivers to {_target(config)}. "
+        f"The sample holds {plan.contacts} simulated contacts entering the flow and "
+        f"{plan.exits} of them exiting a day later (seed {seed}); real exports have the "
+        "same layout, names and columns. About one contact in twenty carries awkward but "
+        "legal text in its names or city (commas, quotes, tabs, line breaks, emoji, "
+        "right-to-left text), so a loader that reads this sample correctly reads real "
+        "exports too."
+    )
+    if plan.grown_for:
+        about += (
+            f" ({contacts} contacts were asked for; more were taken to show "
+            + ", ".join(plan.grown_for)
+            + ".)"
+        )
+    bundle = _Bundle(config, about, plan.gaps, screenshot_svg, naming.as_utc(at))
+    return bundle.write(Path(out), files, tuple(results))
+
+
+def build_session_demo(
+    config: FeedConfig,
+    files: Iterable[tuple[str, bytes]],
+    out: str | Path,
+    *,
+    screenshot_svg: str | None = None,
+) -> DemoBundle:
+    """Write a demo zip of what a session delivered (atomically).
+
+    ``files`` are ``(key, bytes)`` as the bucket or SFTP root holds them; only this
+    feed's data and control files under its path are taken (FS-4). A hashed feed's
+    bundle is refused when a data file holds an identifier that is not a hash or
+    any raw address (an export made before hashing was switched on, FS-2.5). The
+    zip's times are the newest export time, so the same files give the same bytes.
+    """
+    feed = config.feed
+    stem = f"{config.client}_{config.flow.id}_"
+    prefix = f"{feed.path}/" if feed.path else ""
+    mine: list[tuple[str, bytes]] = []
+    for key, data in files:
+        base = key.rpartition("/")[2]
+        ours = key.startswith(prefix) and base.removeprefix("control_").startswith(stem)
+        if ours and (naming.DATA_NAME_RE.fullmatch(base) or naming.CONTROL_NAME_RE.fullmatch(base)):
+            mine.append((f"{feed.hostname}/{key}", data))
+    stamps = [
+        parsed.at
+        for member, _ in mine
+        if (parsed := naming.parse_data_name(member.rpartition("/")[2])) is not None
+    ]
+    if not stamps:
+        raise FeedError(
+            f"nothing delivered for {config.client} flow {config.flow.id} under "
+            f"{feed.target}://{feed.host}/{feed.path}: export a batch first"
+        )
+    if feed.hash_identity:
+        for member, data in mine:
+            _refuse_addresses(config, member, data)
+    count = len(stamps)
+    about = (
+        f"This bundle holds the {count} data file{'s' if count != 1 else ''} the data feed "
+        f"of flow {config.flow.name} (id {config.flow.id}, segment {config.flow.segment}) "
+        f"delivered to {_target(config)} in a feedlab session, each with its control file, "
+        "in their real layout. The contacts are simulated."
+    )
+    bundle = _Bundle(config, about, (), screenshot_svg, max(stamps))
+    return bundle.write(Path(out), mine, ())
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def _target(config: FeedConfig) -> str:
+    kind = "an S3 bucket" if config.feed.target == "s3" else "an SFTP server"
+    return f"{kind}, {config.feed.host}"
+
+
+_ADDRESS_RE = re.compile(r"[^\s@,;\"'<>]+@[^\s@,;\"'<>]+\.[A-Za-z]{2,}")
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+
+
+def _refuse_addresses(config: FeedConfig, member: str, data: bytes) -> None:
+    """FS-2.5: a hashed feed's bundle never shows a raw address."""
+    base = member.rpartition("/")[2]
+    if not naming.DATA_NAME_RE.fullmatch(base):
+        return
+    for row in read_rows(Member(member, data), config.feed.format):
+        hashed = _HASH_RE.fullmatch(row[0] or "") is not None
+        if not hashed or any(v is not None and _ADDRESS_RE.search(v) for v in row):
+            raise FeedError(
+                f"{base} holds a raw address: it was exported before hash_identity was "
+                "switched on (FS-2.5); clear the mock servers and export again"
+            )
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """What goes around the feed's files: the page, README, schema, poller, screenshot."""
+
+    config: FeedConfig
+    about: str
+    gaps: tuple[str, ...]
+    screenshot_svg: str | None
+    at: datetime
+
+    def write(
+        self, out: Path, files: list[tuple[str, bytes]], results: tuple[BatchResult, ...]
+    ) -> DemoBundle:
+        # By folder (so by day), each data file before its control file.
+        files = sorted(files, key=lambda item: _order(item[0]))
+        rows = _rows_by_data_member(files)
+        members = [Member(name, data, rows.get(name)) for name, data in files]
+        extras = [README_NAME]
+        if self.screenshot_svg is not None:
+            extras.append(SCREENSHOT_NAME)
+        extras += [INDEX_NAME, SCHEMA_NAME, SCRIPT_NAME]
+        listing = [(m.name, len(m.data), m.rows) for m in members]
+        page = index_html(
+            self.config,
+            members,
+            about=self.about,
+            gaps=self.gaps,
+            extras=[name for name in extras if name != INDEX_NAME],
+        )
+        contents = {
+            README_NAME: readme(self.config, listing, about=self.about, gaps=self.gaps),
+            SCREENSHOT_NAME: self.screenshot_svg or "",
+            INDEX_NAME: page,
+            SCHEMA_NAME: dumps_schema(),
+            SCRIPT_NAME: poller_script(self.config),
+        }
+        entries = [(name, contents[name].encode("utf-8")) for name in extras]
+        entries += [(m.name, m.data) for m in members]
+        try:
+            _write_zip(out, entries, self.at)
+        except OSError as exc:
+            raise FeedError(
+                f"cannot write the demo bundle {out.name}: {exc.strerror or exc}"
+            ) from exc
+        return DemoBundle(out, tuple(name for name, _ in entries), results)
+
+
+def _order(member: str) -> tuple[str, bool, str]:
+    folder, _, name = member.rpartition("/")
+    return folder, name.startswith("control_"), name
+
+
+def _rows_by_data_member(files: list[tuple[str, bytes]]) -> dict[str, int]:
+    """Rows of each data file, as its control file states them (FS-5.1)."""
+    found: dict[str, int] = {}
+    for name, data in files:
+        if naming.data_stem_of_control(name.rpartition("/")[2]) is None:
+            continue
+        try:
+            entry = json.loads(data)["files"][0]
+            rows = int(entry["rows"])
+            data_name = str(entry["file"]).rpartition("/")[2]
+        except (ValueError, KeyError, IndexError, TypeError):
+            continue  # not this bundle's business to judge: feedlab verify does
+        found[f"{name.rpartition('/')[0]}/{data_name}"] = rows
+    return found
 
 
 def _write_zip(path: Path, entries: Iterable[tuple[str, bytes]], at: datetime) -> None:
@@ -182,192 +347,3 @@ def _write_zip(path: Path, entries: Iterable[tuple[str, bytes]], at: datetime) -
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     os.replace(tmp, path)
-
-
-# -- the README -------------------------------------------------------------------------
-
-_COLUMN_DOCS = {
-    "identifier": "the contact's email address, trimmed",
-    "timestamp": "time of export, UTC, `YYYY-MM-DD HH:MM:SS`; the same for every row of a file",
-    "segment_name": "name of the segment",
-    "flow_name": "name of the flow",
-    "action": "`data_feed` for the contact's own row, then one row per flow action",
-    "variant": "experiment variant (null when the contact is in no experiment)",
-    "operation": "`add` (entered the flow) or `remove` (exited); one operation per file",
-}
-
-
-def readme(
-    config: FeedConfig,
-    results: list[BatchResult],
-    listing: list[tuple[str, int]],
-    *,
-    seed: int,
-    contacts: int,
-    exits: int,
-) -> str:
-    feed, flow = config.feed, config.flow
-    location = feed.hostname
-    target = "an S3 bucket" if feed.target == "s3" else "an SFTP server"
-    ext = feed.format
-    root = f"{feed.path}/" if feed.path else ""
-    lines = [
-        f"# Data feed sample: {config.client}, flow {flow.id} ({flow.name})",
-        "",
-        f"This bundle shows the files the data feed of flow **{flow.name}** (id {flow.id}, "
-        f"segment *{flow.segment}*) delivers to {target}, `{feed.host}`. The sample holds "
-        f"{contacts} simulated contacts entering the flow and {exits} of them exiting a day "
-        f"later (seed {seed}); real exports have the same layout, names and columns. About "
-        "one contact in twenty carries awkward but legal text in its names or city (commas, "
-        "quotes, tabs, line breaks, emoji, right-to-left text), so a loader that reads this "
-        "sample correctly reads real exports too.",
-        "",
-        "## Folders",
-        "",
-        _where(config, root)
-        + f" the configured path (`{feed.path or '(none)'}`), then the UTC date of the export."
-        f" In this zip the top folder `{location}/` stands for the "
-        + ("bucket." if feed.target == "s3" else "SFTP login's root folder.")
-        + " Folders are created as needed.",
-        "",
-        "## File names",
-        "",
-        f"Data files: `{config.client}_{flow.id}_{{operation}}_{{random}}_{{YmdHMS}}.{ext}` — "
-        "`operation` is `add` or `remove`, `random` is 8 hex characters, `YmdHMS` is the "
-        "export time (UTC).",
-        "",
-        "Control files: `control_` + the data file's name, with `.json` for its extension, "
-        "in the same folder.",
-        "",
-        "## Files in this sample",
-        "",
-        "| File | Rows | Bytes |",
-        "|---|---:|---:|",
-    ]
-    rows = {f.data_key: f.rows for r in results for f in r.files}
-    for member, size in listing:
-        count = rows.get(member.partition("/")[2])
-        lines.append(f"| `{member}` | {'' if count is None else count} | {size} |")
-    lines += ["", *_format_section(config), "", *_columns_section(config), "", *_protocol(config)]
-    return "\n".join(lines) + "\n"
-
-
-def _where(config: FeedConfig, root: str) -> str:
-    if config.feed.target == "s3":
-        return f"Files are written to `{_url_prefix(config)}/{root}YYYY/MM/DD/`:"
-    return (
-        f"Files are written to `/{root}YYYY/MM/DD/` under the SFTP login's root on "
-        f"`{config.feed.host}` (file URLs: `{_url_prefix(config)}/{root}YYYY/MM/DD/...`):"
-    )
-
-
-def _url_prefix(config: FeedConfig) -> str:
-    return f"{config.feed.target}://{config.feed.host}"
-
-
-def _format_section(config: FeedConfig) -> list[str]:
-    fmt = config.feed.format
-    body = {
-        "csv": "CSV (RFC 4180): a header row, `,` between fields, `\\r\\n` line ends; fields "
-        'holding `,`, `"` or a line break are quoted with `"` (quotes doubled). A null is an '
-        "empty field.",
-        "tsv": 'TSV: as CSV with a tab between fields; fields holding a tab, `"` or a line '
-        "break are quoted. A null is an empty field.",
-        "jsonl": "JSON Lines: one JSON object per line (`\\n`), keys in column order, values "
-        "strings or null; no header.",
-    }[fmt]
-    return ["## Format", "", f"UTF-8 without BOM. {body}"]
-
-
-def _columns_section(config: FeedConfig) -> list[str]:
-    lines = ["## Columns", "", "| # | Column | Meaning |", "|---:|---|---|"]
-    for number, column in enumerate(rules.STANDARD_COLUMNS, start=1):
-        meaning = _COLUMN_DOCS[column]
-        if column == "identifier" and config.feed.hash_identity:
-            meaning = (
-                "SHA-256 (lowercase hex) of the contact's email address, trimmed and "
-                "lowercased; the address itself appears nowhere"
-            )
-        lines.append(f"| {number} | `{column}` | {meaning} |")
-    offset = len(rules.STANDARD_COLUMNS)
-    for number, context in enumerate(config.feed.contexts, start=offset + 1):
-        template = context.value.replace("|", "\\|")
-        lines.append(
-            f"| {number} | `{context.name}` | personalized content: `{template}` "
-            "(null when the contact has no such value) |"
-        )
-    flow = config.flow
-    lines += ["", "Rows per contact: one `data_feed` row, then one row per action of the flow"]
-    if flow.variants:
-        lines[-1] += " for the contact's variant:"
-        for variant in flow.variants:
-            acts = ", ".join(f"`{a}`" for a in variant.actions) or "no actions"
-            lines.append(f"- variant `{variant.name}` (weight {variant.weight:g}): {acts}")
-        if flow.actions:
-            acts = ", ".join(f"`{a}`" for a in flow.actions)
-            lines.append(f"- contacts in no variant: {acts}")
-    else:
-        acts = ", ".join(f"`{a}`" for a in flow.actions) or "none"
-        lines[-1] += f": {acts}."
-    if config.feed.condition:
-        lines += ["", f"Only contacts for which `{config.feed.condition}` holds are exported."]
-    return lines
-
-
-def _protocol(config: FeedConfig) -> list[str]:
-    feed = config.feed
-    example = {
-        "bucket": feed.host,
-        "path": feed.path,
-        "file_type": feed.format,
-        "file": f"{_url_prefix(config)}/{feed.path + '/' if feed.path else ''}YYYY/MM/DD/"
-        f"{config.client}_{config.flow.id}_add_0123abcd_YYYYMMDDHHMMSS.{feed.format}",
-        "rows": 123,
-        "flow_ID": config.flow.id,
-        "flow_name": config.flow.name,
-    }
-    entry = ",\n".join(f'      "{k}": {_json(example[k])}' for k in FILE_KEYS)
-    if feed.target == "s3":
-        delivery = (
-            "Each data file is uploaded in one PUT (or a multipart upload for large files), "
-            "so it appears under its name only when complete."
-        )
-    else:
-        delivery = (
-            "Each data file is written to a hidden temporary name in the same folder "
-            "(`.NAME.partial`) and renamed when complete, so it appears under its name only "
-            "when complete; ignore dot-files."
-        )
-    return [
-        "## Control protocol",
-        "",
-        delivery,
-        "",
-        "**Only after** the data file is complete is its control file written. A control "
-        "file therefore means its data file is complete and can be loaded: poll for "
-        "`control_*.json`, read it, then load the file its `file` URL names.",
-        "",
-        "A control file is one JSON object:",
-        "",
-        "```json",
-        "{",
-        '  "delta": true,',
-        '  "file_count": 1,',
-        '  "files": [',
-        "    {",
-        entry,
-        "    }",
-        "  ]",
-        "}",
-        "```",
-        "",
-        "`rows` counts data records (not the header). `delta` is always true and "
-        "`file_count` always 1 (reserved for future use). An export with no rows for an "
-        "operation writes no file at all.",
-    ]
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False)

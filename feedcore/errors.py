@@ -58,6 +58,10 @@ class LineProblem:
         return f"line {self.line}: {self.message} [FS-7]"
 
 
+class SpoolError(FeedError):
+    """Local temporary storage failed (a full disk, a quota, a file size limit)."""
+
+
 class RenderError(FeedError):
     """A context template or condition could not be evaluated for a contact."""
 
@@ -92,6 +96,19 @@ class HostKeyError(SinkError):
 
 class AlreadyExistsError(SinkError):
     """A write-once object (a control file) already exists with other content."""
+
+
+class MissingExtraError(FeedError):
+    """A feature needs an optional part of feedlab that is not installed.
+
+    ``pip install feedlab`` is the production writer; the app, the mock servers
+    and the simulator come with an extra (``pip install 'feedlab[tui]'``).
+    """
+
+    def __init__(self, what: str, extra: str = "tui") -> None:
+        self.what = what
+        self.extra = extra
+        super().__init__(f"{what} needs the {extra} extra: pip install 'feedlab[{extra}]'")
 
 
 class VerifyError(FeedError):

@@ -3,20 +3,26 @@
 Parsing is deliberately hand-written over msgspec rather than a pydantic model:
 it is on the hot path (hundreds of thousands of lines per export) and its error
 messages must never quote a line, because a line carries a raw address.
+
+Lines are read in bounded memory by :mod:`feedcore.lines`; an input that cannot
+be read twice is opened through :mod:`feedcore.eventsource`. Whatever a line
+holds, it is at worst one bad line: too long, not JSON, nested too deeply for
+the decoder, or with attribute values nested deeper than
+:data:`MAX_ATTRIBUTE_DEPTH`.
 """
 
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import msgspec
 
 from feedcore.errors import EventError, LineProblem
+from feedcore.lines import MAX_LINE_BYTES as MAX_LINE_BYTES  # re-exported: the FS-7 limit
+from feedcore.lines import LineReader, LineSource, StreamSource
 
 EventType = Literal["enter", "exit"]
 
@@ -36,10 +42,34 @@ class Event:
         return "add" if self.type == "enter" else "remove"
 
 
-#: **[decision]** Longest accepted event line; a longer one is reported, not loaded.
-MAX_LINE_BYTES = 1 << 20
+#: **[decision]** Arrays and objects may nest at most this deep inside one attribute
+#: value (``"a": [[1]]`` is 2 deep): deeper values are bad lines, so nothing later
+#: (``str()``, the address scan, a template) can run out of stack on them.
+MAX_ATTRIBUTE_DEPTH = 32
+#: **[decision]** Bad lines kept with their message; beyond this they are only counted.
+MAX_PROBLEMS_KEPT = 100
 EVENT_KEYS = frozenset(("type", "email", "variant", "attributes"))
+CONTAINERS = (list, dict)
+#: What the decoder raises for a line it cannot handle (RecursionError: nested too deeply).
+DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
 _decode = msgspec.json.Decoder().decode
+_TOO_DEEP = f"arrays/objects nested deeper than {MAX_ATTRIBUTE_DEPTH} levels"
+
+
+def too_deep(value: list[Any] | dict[str, Any], limit: int = MAX_ATTRIBUTE_DEPTH) -> bool:
+    """Does ``value`` (a list or dict) nest more than ``limit`` levels? Iterative: no recursion."""
+    stack: list[tuple[Iterable[Any], int]] = [(value.values() if type(value) is dict else value, 1)]
+    while stack:
+        items, depth = stack.pop()
+        if depth > limit:
+            return True
+        for item in items:
+            kind = type(item)
+            if kind is dict:
+                stack.append((item.values(), depth + 1))
+            elif kind is list:
+                stack.append((item, depth + 1))
+    return False
 
 
 def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
@@ -53,6 +83,8 @@ def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
         data = _decode(line)
     except UnicodeDecodeError:
         raise ValueError("not valid UTF-8") from None
+    except RecursionError:
+        raise ValueError(f"too deeply nested to decode ({_TOO_DEEP})") from None
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         reason = str(exc).replace("Input data was truncated", "truncated or lone surrogate")
         raise ValueError(f"not valid JSON ({reason})") from None
@@ -88,6 +120,10 @@ def parse_event(line: bytes, variants: Collection[str] | None = None) -> Event:
         attributes = {}
     elif not isinstance(attributes, dict):
         raise ValueError("'attributes' must be an object")
+    else:
+        for name, value in attributes.items():
+            if type(value) in CONTAINERS and too_deep(value):
+                raise ValueError(f"attribute {_preview(name)} has {_TOO_DEEP}")
     return Event(kind, email, variant, attributes)
 
 
@@ -100,37 +136,68 @@ def _preview(value: Any) -> str:
 
 
 class EventReader:
-    """Iterates the good events of a JSON Lines stream, collecting bad lines.
+    """Iterates the good events of a JSON Lines input, collecting bad lines.
 
-    Non-strict: a bad line is recorded in :attr:`problems` and skipped.
+    ``lines`` is a binary stream (read once, in bounded memory), a
+    :class:`~feedcore.lines.LineSource` (:func:`feedcore.eventsource.open_source`:
+    read once, checked whole and unchanged at the end) or any iterable of lines.
+
+    Non-strict: a bad line is recorded in :attr:`problems` (the first
+    :data:`MAX_PROBLEMS_KEPT`; :attr:`bad_lines` counts them all) and skipped.
     Strict: the first bad line raises :class:`EventError`; the writer reads
     all events before delivering anything, so nothing has been written.
     """
 
     def __init__(
         self,
-        lines: Iterable[bytes],
+        lines: Iterable[bytes] | BinaryIO | LineSource,
         *,
         variants: Collection[str] | None = None,
         strict: bool = False,
-        source: str = "events",
-        path: Path | None = None,
+        source: str | None = None,
     ) -> None:
-        self._lines = lines
-        #: The regular file behind ``lines``, when there is one: lets the writer
-        #: split the work over processes (FeedWriter ``workers``).
-        self.path = path
+        self._iterable: Iterable[bytes] = ()
+        if isinstance(lines, LineSource):
+            self.input: LineSource | None = lines
+        elif callable(getattr(lines, "read", None)):
+            self.input = StreamSource(lines, source or "events")
+        else:
+            self.input = None
+            self._iterable = lines
         self.variants = variants
         self.strict = strict
-        self.source = source
+        self.source = source or (self.input.name if self.input is not None else "events")
         self.problems: list[LineProblem] = []
+        self.bad_lines = 0
         self.count = 0
+        #: Bytes read for this reader outside this process (a helper's part).
+        self.bytes_elsewhere = 0
+        self._readers: list[LineReader] = []
+
+    @property
+    def splittable(self) -> LineSource | None:
+        """The input when it can be read from any offset (the writer may split it)."""
+        return self.input if self.input is not None and self.input.seekable else None
 
     @property
     def lines(self) -> Iterable[bytes]:
         """The raw lines, for the writer's fused fast path (which calls :meth:`parse_line`
         for every line it does not handle itself, so numbering and policy stay here)."""
-        return _without_bom(self._lines)
+        if self.input is None:
+            return _without_bom(self._iterable)
+        return self.lines_between(0, None, strip_bom=True)
+
+    def lines_between(self, start: int, end: int | None, *, strip_bom: bool) -> LineReader:
+        """The lines starting in ``[start, end)`` of the input (counted for :meth:`finish`)."""
+        if self.input is None:
+            raise EventError(f"{self.source}: these lines cannot be read by offset")
+        reader = self.input.lines(start, end, strip_bom=strip_bom)
+        self._readers.append(reader)
+        return reader
+
+    @property
+    def bytes_read(self) -> int:
+        return sum(r.bytes_read for r in self._readers) + self.bytes_elsewhere
 
     def parse_line(self, number: int, line: bytes) -> Event | None:
         """One raw line on the general path: its Event, or None (blank, or bad and recorded)."""
@@ -139,18 +206,39 @@ class EventReader:
         try:
             event = parse_event(line, self.variants)
         except ValueError as exc:
-            problem = LineProblem(number, str(exc))
-            if self.strict:
-                raise EventError(
-                    f"{self.source}: {problem} (--strict: stopped before writing anything)"
-                ) from None
-            self.problems.append(problem)
+            self.add_problem(LineProblem(number, str(exc)))
             return None
         self.count += 1
         return event
 
+    def add_problem(self, problem: LineProblem) -> None:
+        """Record one bad line (strict: stop here)."""
+        if self.strict:
+            raise EventError(
+                f"{self.source}: {problem} (--strict: stopped before writing anything)"
+            ) from None
+        self.bad_lines += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+    def finish(self) -> None:
+        """After the last line, before anything is delivered: refuse an input that was
+        not read whole or changed meanwhile, and one whose every line was bad.
+
+        **[decision]** An input whose non-blank lines are all bad delivers nothing
+        and is an error (exit 1), not an empty success: nothing could be delivered
+        from a file that was not empty, and a careful user wants to hear it.
+        """
+        if self.input is not None:
+            self.input.check(self.bytes_read)
+        if self.count == 0 and self.bad_lines:
+            raise EventError(
+                f"{self.source}: none of its {self.bad_lines:,} non-blank line(s) is a valid "
+                f"event (the first: {self.problems[0]}); nothing was delivered"
+            )
+
     def __iter__(self) -> Iterator[Event]:
-        for number, line in enumerate(_without_bom(self._lines), start=1):
+        for number, line in enumerate(self.lines, start=1):
             event = self.parse_line(number, line)
             if event is not None:
                 yield event
@@ -165,16 +253,6 @@ def _without_bom(lines: Iterable[bytes]) -> Iterator[bytes]:
         return iter(())
     # chain, not ``yield from``: no Python frame is resumed for each of the other lines.
     return itertools.chain((first.removeprefix(b"\xef\xbb\xbf"),), iterator)
-
-
-def open_events(path: str | Path) -> BinaryIO:
-    """Open an events file for :class:`EventReader` (``-`` is standard input)."""
-    if str(path) == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise EventError(f"cannot read events file {str(path)!r}: {exc.strerror}") from None
 
 
 def dump_event(event: Event) -> bytes:

@@ -29,7 +29,7 @@ import msgspec
 from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.encoders import NEEDS_QUOTE, FileEncoder, rows_source
-from feedcore.events import MAX_LINE_BYTES
+from feedcore.events import CONTAINERS, DECODE_ERRORS, MAX_LINE_BYTES, too_deep
 from feedcore.identity import holds_address, redact
 from feedcore.rules import DATA_FEED_ACTION
 
@@ -133,36 +133,41 @@ def fast_path_applies(config: FeedConfig) -> bool:
 def _lookup(index: int, field: int, hashed: bool) -> str:
     """Same conversion as templating's lookup: None stays null, others via str().
 
+    A list or object nested deeper than the events' limit goes the slow way, which
+    reports the line as bad (the limit is checked only on the values this loop reads).
     Hashed, the same rule as the general path (:func:`feedcore.rows._without_address`
-    and :func:`feedcore.identity.redact`): an attribute holding the address is
-    out of scope (null); other values keep the output redaction. A string is
-    checked inline; only other values pay a call.
+    and :func:`feedcore.identity.redact`): an attribute holding the address is out
+    of scope (null); other values keep the output redaction. A string is checked
+    inline; only other values pay a call.
     """
     c = f"c{index}"
-    if not hashed:
-        return "\n".join(
-            [
-                f"        {c} = a.f{field}",
-                f"        if {c} is not None and type({c}) is not str:",
-                f"            {c} = str({c})",
-            ]
-        )
-    return "\n".join(
-        [
-            f"        {c} = a.f{field}",
-            f"        if {c} is None:",
-            "            pass",
-            f"        elif type({c}) is str:",
+    lines = [f"        {c} = a.f{field}"]
+    if hashed:
+        lines += [
+            f"        if type({c}) is str:",
             f"            if norm in {c}.lower():",
             f"                {c} = None",
-            f"        elif HOLDS({c}, norm):",
-            f"            {c} = None",
-            "        else:",
-            f"            {c} = str({c})",
-            f"            if norm in {c}.lower():",
-            f"                {c} = redact({c}, norm, ident)",
+            f"        elif {c} is not None:",
         ]
-    )
+    else:
+        lines += [f"        if {c} is not None and type({c}) is not str:"]
+    lines += [
+        f"            if type({c}) in CONTAINERS and too_deep({c}):",
+        "                slow(number, line)",
+        "                continue",
+    ]
+    if hashed:
+        lines += [
+            f"            if HOLDS({c}, norm):",
+            f"                {c} = None",
+            "            else:",
+            f"                {c} = str({c})",
+            f"                if norm in {c}.lower():",
+            f"                    {c} = redact({c}, norm, ident)",
+        ]
+    else:
+        lines += [f"            {c} = str({c})"]
+    return "\n".join(lines)
 
 
 def _quoted(name: str) -> str:
@@ -215,7 +220,9 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
     attributes = list(dict.fromkeys(attribute for _, attribute in plan if attribute is not None))
     namespace: dict[str, Any] = {
         "decode": _event_decoder(attributes),
-        "DECODE_ERRORS": (msgspec.DecodeError, UnicodeDecodeError),
+        "DECODE_ERRORS": DECODE_ERRORS,  # RecursionError too: a line nested too deeply
+        "CONTAINERS": CONTAINERS,
+        "too_deep": too_deep,
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
         "redact": redact,

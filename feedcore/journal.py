@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from feedcore.config import FeedConfig, dumps_config
 from feedcore.errors import FeedError
@@ -59,7 +59,6 @@ __all__ = [
 
 STATE_ENV = "FEEDLAB_STATE_DIR"
 _VERSION = 1
-_CHUNK = 1 << 20
 
 
 class JournalError(FeedError):
@@ -78,13 +77,6 @@ def default_state_dir() -> Path:
 
 def _digest(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
-
-
-def hash_stream(stream: BinaryIO) -> bytes:
-    hasher = hashlib.sha256()
-    while chunk := stream.read(_CHUNK):
-        hasher.update(chunk)
-    return hasher.digest()
 
 
 def batch_key(

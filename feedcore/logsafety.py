@@ -19,9 +19,17 @@ redacted when it is *created*, before any handler (the CLI's, pytest's
   parameters, and ``password=``/``secret_access_key=``/``session_token=``
   style assignments,
 
-with ``***``. Installing is idempotent; the S3 and SFTP sinks and the CLI call
-it. :func:`quiet_libraries` additionally keeps third-party DEBUG chatter out
-of ``-vv`` (feedlab's own DEBUG lines stay).
+with ``***``.
+
+Nothing happens on import: replacing the record factory is a process-wide
+choice, so it belongs to whoever owns the process. The ``feedlab`` command
+line and the app call :func:`install` when they start; **a service that uses
+feedcore as a library calls** ``feedcore.logsafety.install()`` **once at
+start-up**, before it turns on DEBUG for botocore or asyncssh. The sinks
+register their secrets whether or not it was called (registering only adds to
+a set), so an install made later masks them from then on. Installing is
+idempotent. :func:`quiet_libraries` additionally keeps third-party DEBUG
+chatter out of ``-vv`` (feedlab's own DEBUG lines stay).
 """
 
 from __future__ import annotations

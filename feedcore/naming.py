@@ -18,17 +18,19 @@ Target = Literal["s3", "sftp"]
 OPERATIONS: tuple[Operation, ...] = ("add", "remove")
 FORMATS: tuple[Format, ...] = ("csv", "tsv", "jsonl")
 
-#: FS-4.1, verbatim.
+#: FS-4.1, verbatim. These patterns are whole names: use them with ``fullmatch``
+#: (``$`` with ``match`` would accept a name ending in a newline).
 DATA_NAME_RE = re.compile(
-    r"^(?P<client>[a-z0-9][a-z0-9-]*)_(?P<flow_id>[0-9]+)_(?P<operation>add|remove)_"
-    r"(?P<random>[0-9a-f]{8})_(?P<stamp>[0-9]{14})\.(?P<ext>csv|tsv|jsonl)$"
+    r"(?P<client>[a-z0-9][a-z0-9-]*)_(?P<flow_id>[0-9]+)_(?P<operation>add|remove)_"
+    r"(?P<random>[0-9a-f]{8})_(?P<stamp>[0-9]{14})\.(?P<ext>csv|tsv|jsonl)"
 )
 #: FS-4.2: ``control_`` + the data name with ``.json`` for its extension.
 CONTROL_NAME_RE = re.compile(
-    r"^control_(?P<stem>[a-z0-9][a-z0-9-]*_[0-9]+_(?:add|remove)_[0-9a-f]{8}_[0-9]{14})\.json$"
+    r"control_(?P<stem>[a-z0-9][a-z0-9-]*_[0-9]+_(?:add|remove)_[0-9a-f]{8}_[0-9]{14})\.json"
 )
 #: FS-6.2: the SFTP temporary name of a file being written.
-PARTIAL_RE = re.compile(r"^\.(?P<name>.+)\.partial$")
+#: (DOTALL: a partial is recognised whatever its name holds.)
+PARTIAL_RE = re.compile(r"\.(?P<name>.+)\.partial", re.DOTALL)
 
 STAMP_FORMAT = "%Y%m%d%H%M%S"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -66,7 +68,7 @@ def control_file_name(data_name: str) -> str:
 
 def data_stem_of_control(control_name: str) -> str | None:
     """The data file stem a control file names, or None if it is not a control name."""
-    m = CONTROL_NAME_RE.match(control_name)
+    m = CONTROL_NAME_RE.fullmatch(control_name)
     return m.group("stem") if m else None
 
 
@@ -111,7 +113,7 @@ class DataName:
 
 def parse_data_name(name: str) -> DataName | None:
     """Split a data file name into its parts; None when it does not match FS-4.1."""
-    m = DATA_NAME_RE.match(name)
+    m = DATA_NAME_RE.fullmatch(name)
     if not m:
         return None
     try:

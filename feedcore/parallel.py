@@ -1,7 +1,8 @@
 """Encoding a large events file in two processes at once.
 
 Why: the fused loop (:mod:`feedcore.fastpath`) is CPU-bound Python, and a feed
-export usually runs on a machine with more than one core. A regular file can
+export usually runs on a machine with more than one core. A regular file (an
+events source readable at any offset, :class:`~feedcore.lines.LineSource`) can
 be cut at a line boundary; a forked helper encodes the second half into
 header-less part files while the caller encodes the first, and the caller then
 appends the parts. Bytes, names and line numbers in messages are exactly those
@@ -18,13 +19,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from feedcore.errors import FeedError, LineProblem
+from feedcore.lines import BLOCK, LineSource
 
 #: Below this size a second process costs more than it saves.
 MIN_SPLIT_BYTES = 8 << 20
@@ -41,46 +42,46 @@ class PartResult:
     warnings: dict[str, int]
     #: operation -> (part file path, rows in it); ("", 0) when it has none
     spooled: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: every bad line, kept in ``problems`` or not
+    bad_lines: int = 0
+    #: bytes of the input the helper read
+    bytes_read: int = 0
 
 
-def split_point(path: Path | None, workers: int) -> int | None:
-    """The byte offset where the helper's half starts, or None to stay single."""
-    if path is None or workers < 2 or not hasattr(os, "fork"):
+def split_point(source: LineSource | None, workers: int) -> int | None:
+    """The byte offset where the helper's half starts, or None to stay single.
+
+    The first line end after the middle is found block by block (a huge line
+    there is scanned, never held).
+    """
+    if source is None or not source.seekable or source.size is None:
         return None
-    if threading.active_count() > 1:
+    if workers < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
         return None
+    size = source.size
+    if size < MIN_SPLIT_BYTES:
+        return None
+    offset = size // 2
     try:
-        size = path.stat().st_size
-        if size < MIN_SPLIT_BYTES:
+        read = source.reader_at(offset)
+        while block := read(BLOCK):
+            end = block.find(b"\n")
+            if end >= 0:
+                offset += end + 1
+                break
+            offset += len(block)
+        else:
             return None
-        with open(path, "rb") as fh:
-            fh.seek(size // 2)
-            fh.readline()
-            offset = fh.tell()
-    except OSError:
+    except (OSError, FeedError):
         return None
     return offset if 0 < offset < size else None
-
-
-def lines_between(path: Path, start: int, end: int | None, *, strip_bom: bool) -> Iterator[bytes]:
-    """The lines that start in ``[start, end)`` (``end`` None: to the end of the file)."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        position = start
-        first = True
-        for line in fh:
-            if end is not None and position >= end:
-                return
-            position += len(line)
-            if first and strip_bom:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            first = False
-            yield line
 
 
 def _child(work: Callable[[], PartResult], conn: Any) -> None:
     try:
         conn.send(("ok", work()))
+    except FeedError as exc:  # already one line for the user (e.g. a refused input)
+        conn.send(("refused", str(exc)))
     except BaseException as exc:  # reported to the parent as one line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -109,6 +110,8 @@ class Helper:
         except EOFError:
             raise FeedError("the helper encoding process ended without a result") from None
         self._process.join()
+        if status == "refused":
+            raise FeedError(payload)
         if status != "ok":
             raise FeedError(f"the helper encoding process failed: {payload}")
         assert isinstance(payload, PartResult)

@@ -4,6 +4,10 @@ Each checker returns the normalised value or raises ``ValueError`` whose text
 names the offending value and says how to fix it; the caller adds the field
 name. The TUI calls the same functions as the user types, so the form and
 ``feedlab validate`` can never disagree.
+
+Every pattern is applied with ``fullmatch``: ``^...$`` with ``match`` lets a
+trailing newline through (``$`` matches before a final ``\n``), and a value
+such as ``client = "acme\n"`` would then name files and folders (FS-1).
 """
 
 from __future__ import annotations
@@ -12,12 +16,18 @@ import ipaddress
 import re
 import unicodedata
 
-CLIENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-CONTEXT_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9._=-]+$")
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-HOSTNAME_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: Whole-value patterns: use them with ``fullmatch`` only.
+CLIENT_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+CONTEXT_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+PATH_SEGMENT_RE = re.compile(r"[A-Za-z0-9._=-]+")
+BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+HOSTNAME_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+#: An IPv6 zone (``fe80::1%eth0``): an interface name, never free text.
+IPV6_ZONE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+DIGITS_RE = re.compile(r"[0-9]+")
+INTEGER_RE = re.compile(r"-?[0-9]+")
+#: A prefix test (does the value start with a URL scheme?), so ``match`` is right here.
+SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 #: FS-2.1: the standard columns, in order.
 STANDARD_COLUMNS = (
@@ -34,12 +44,28 @@ DATA_FEED_ACTION = "data_feed"
 MAX_PATH = 512
 
 
+#: Control characters and the Unicode line and paragraph separators (U+2028, U+2029),
+#: which many readers take for line breaks.
+_LINE_BREAKING = frozenset(("Cc", "Zl", "Zp"))
+
+
 def has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return any(unicodedata.category(ch) in _LINE_BREAKING for ch in text)
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``"²"`` (which ``int`` refuses)
+    and ``"٣"`` (which ``int`` reads as 3)."""
+    return DIGITS_RE.fullmatch(text) is not None
+
+
+def is_integer(text: str) -> bool:
+    """An optional ``-`` and ASCII digits: what ``int(text)`` should be given."""
+    return INTEGER_RE.fullmatch(text) is not None
 
 
 def check_client(value: str) -> str:
-    if not CLIENT_RE.match(value):
+    if not CLIENT_RE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a client slug: use 1-63 lowercase letters, digits and '-', "
             "starting with a letter or digit (no '_': it separates file-name parts)"
@@ -96,7 +122,7 @@ def check_bucket(value: str) -> str:
     _host_common(value)
     if not 3 <= len(value) <= 63:
         raise ValueError(f"bucket {value!r} must be 3-63 characters long")
-    if not BUCKET_RE.match(value):
+    if not BUCKET_RE.fullmatch(value):
         raise ValueError(
             f"bucket {value!r} may only use lowercase letters, digits, '.' and '-', "
             "and must start and end with a letter or digit"
@@ -132,7 +158,7 @@ def split_host_port(value: str) -> tuple[str, int | None]:
         host, port_text = value, None
     if port_text is None:
         return host, None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not is_digits(port_text) or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"port {port_text!r} in {value!r} must be a number from 1 to 65535")
     return host, int(port_text)
 
@@ -145,11 +171,19 @@ def check_sftp_host(value: str) -> str:
     host, _port = split_host_port(value)
     try:
         ipaddress.ip_address(host)
-        return value
     except ValueError:
         pass
+    else:
+        _address, _, zone = host.partition("%")
+        if "%" in host and not IPV6_ZONE_RE.fullmatch(zone):
+            # ipaddress takes any text after '%' as the zone, newlines included.
+            raise ValueError(
+                f"{value!r} has an IPv6 zone that is not an interface name: "
+                "use letters, digits, '.', '_' and '-' after '%', e.g. fe80::1%eth0"
+            )
+        return value
     labels = host.rstrip(".").split(".")
-    if len(host) > 253 or not all(HOSTNAME_LABEL_RE.match(label) for label in labels):
+    if len(host) > 253 or not all(HOSTNAME_LABEL_RE.fullmatch(label) for label in labels):
         raise ValueError(
             f"{host!r} is not a valid hostname or IP address: use letters, digits, '-' "
             "and dots, e.g. sftp.example.com or sftp.example.com:2222"
@@ -180,7 +214,7 @@ def check_path(value: str) -> str:
                 f"{value!r} has an empty, '.' or '..' folder: write plain folder names "
                 "joined by single '/'"
             )
-        if not PATH_SEGMENT_RE.match(segment):
+        if not PATH_SEGMENT_RE.fullmatch(segment):
             raise ValueError(
                 f"folder {segment!r} in {value!r} may only use letters, digits, '.', '_', "
                 "'=' and '-'"
@@ -189,7 +223,7 @@ def check_path(value: str) -> str:
 
 
 def check_context_name(value: str) -> str:
-    if not CONTEXT_NAME_RE.match(value):
+    if not CONTEXT_NAME_RE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a column name: start with a letter or '_', then letters, "
             "digits or '_' (at most 64)"

@@ -36,11 +36,12 @@ from itertools import accumulate, groupby
 from typing import Any, Literal
 
 from feedcore.config import FeedConfig
-from feedcore.errors import FeedError
+from feedcore.errors import FeedError, MissingExtraError
 from feedcore.events import Event, EventType
 from feedcore.naming import as_utc
 
 __all__ = [
+    "ATTRIBUTES",
     "CHUNK",
     "HOSTILE_RATE",
     "PLANS",
@@ -55,6 +56,16 @@ __all__ = [
 
 Seed = int | str
 
+#: FS-7.1: the attributes every simulated contact carries, in :meth:`Contact.attributes` order.
+ATTRIBUTES: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "city",
+    "country",
+    "plan",
+    "ltv",
+    "signup_date",
+)
 #: Contacts per independently seeded chunk (the cost of starting mid-sequence).
 CHUNK = 4096
 #: Share of contacts whose names and city carry hostile text (FS-7.1: "about 5%").
@@ -142,7 +153,10 @@ def _clean(values: Iterable[str]) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=8)
 def _pools(seed: Seed) -> _Pools:
     """Name and place pools for ``seed``, drawn once from Faker (seeded per instance)."""
-    from faker import Faker  # imported lazily: it is only needed to simulate
+    try:
+        from faker import Faker  # imported lazily: it is only needed to simulate
+    except ModuleNotFoundError as exc:  # faker comes with the tui extra (docs/decisions.md)
+        raise MissingExtraError("the flow simulator (faker)") from exc
 
     first: list[str] = []
     last: list[str] = []

@@ -5,6 +5,9 @@ optionally its SHA-256) before it is sent, a sink picks single PUT or multipart
 from the size, and a retry must resend identical bytes. A small file stays in
 memory (a small export touches no disk); a large one goes to a local file,
 written a megabyte at a time, so memory stays flat however large the flow.
+Spool files are created 0600 in the writer's private folder
+(:mod:`feedcore.tempfiles`); a failed write (a full disk) is one
+:class:`~feedcore.errors.SpoolError` line naming the folder and the space needed.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from feedcore.encoders import FileEncoder
+from feedcore.errors import SpoolError
 from feedcore.naming import Operation
 from feedcore.sinks.base import Payload
+from feedcore.tempfiles import create_private_file, storage_error
 
 #: Bytes of encoded rows buffered before a write to the spool file.
 FLUSH_BYTES = 1 << 20
@@ -119,13 +124,20 @@ class Spool:
         return spool
 
     def _spill(self, current: SpoolFile) -> None:
-        if current.handle is None:
-            current.path = self.directory() / f"{self.name}-{len(self.files) - 1}"
-            current.handle = open(current.path, "wb")  # noqa: SIM115 - closed in _seal()
-        if self._buffer:
-            current.write_bytes(b"".join(self._buffer))
+        try:
+            if current.handle is None:
+                current.path = self.directory() / f"{self.name}-{len(self.files) - 1}"
+                current.handle = create_private_file(current.path)
+            if self._buffer:
+                current.write_bytes(b"".join(self._buffer))
+        except OSError as exc:
+            raise self._failed(current, self._buffered, exc) from exc
         self._buffer = []
         self._buffered = 0
+
+    def _failed(self, current: SpoolFile, pending: int, exc: OSError) -> SpoolError:
+        folder = current.path.parent if current.path is not None else self.directory()
+        return storage_error(folder, current.size + pending, "the encoded rows", exc)
 
     def _seal(self, current: SpoolFile) -> None:
         """The current file is complete: keep it in memory if small, else finish it on disk."""
@@ -137,7 +149,10 @@ class Spool:
             return
         self._spill(current)
         assert current.handle is not None
-        current.handle.close()
+        try:
+            current.handle.close()
+        except OSError as exc:  # the last buffered block is written here
+            raise self._failed(current, 0, exc) from exc
 
     def _append(self, text: str) -> None:
         data = text.encode("utf-8")
@@ -172,9 +187,12 @@ class Spool:
         """Append already-encoded rows (a helper process's part) after what is here."""
         current = self._current or self._open()
         self._spill(current)
-        with open(path, "rb") as part:
-            while block := part.read(FLUSH_BYTES):
-                current.write_bytes(block)
+        try:
+            with open(path, "rb") as part:
+                while block := part.read(FLUSH_BYTES):
+                    current.write_bytes(block)
+        except OSError as exc:
+            raise self._failed(current, FLUSH_BYTES, exc) from exc
         current.rows += rows
 
     def finish(self) -> list[SpoolFile]:

@@ -21,12 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import secrets
-import shutil
-import signal
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,13 +30,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from feedcore import naming, parallel
+from feedcore import naming, parallel, rules, tempfiles
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
 from feedcore.encoders import FileEncoder
-from feedcore.errors import EventError, LineProblem, SinkError, TransientSinkError
+from feedcore.errors import LineProblem, SinkError, TransientSinkError
 from feedcore.events import Event, EventReader
 from feedcore.fastpath import ChunkRunner, build_runner
+from feedcore.lines import LineReader
 from feedcore.naming import Operation
 from feedcore.retry import RetryPolicy
 from feedcore.rows import ContactRows, RowBuilder
@@ -55,20 +52,7 @@ PROGRESS_EVERY = 5000
 #: Lines per chunk of the fused fast path (bounded memory, cheap progress reports).
 FAST_CHUNK = 20_000
 
-#: **Test hook**, read only when set: ``data`` kills this process with SIGKILL right
-#: after the first data file is stored and before its control file is written, so
-#: tests can prove that a rerun finishes a crashed batch without duplicating it.
-#: Never set it in production.
-CRASH_ENV = "FEEDLAB_TEST_CRASH_AFTER"
-
 T = TypeVar("T")
-
-
-def _test_crash_point(point: str) -> None:
-    """The :data:`CRASH_ENV` test hook (a no-op unless the variable names ``point``)."""
-    if os.environ.get(CRASH_ENV) == point:
-        log.critical("%s=%s: killing this process (test hook)", CRASH_ENV, point)
-        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @dataclass(frozen=True)
@@ -159,7 +143,7 @@ class BatchNames:
     @staticmethod
     def _parse_slot(slot: str, part: str) -> tuple[str, int]:
         operation, _, index = slot.partition("/")
-        if operation not in naming.OPERATIONS or not index.isdigit():
+        if operation not in naming.OPERATIONS or not rules.is_digits(index):
             raise ValueError(f"random part slot {slot!r} is not 'add/N' or 'remove/N'")
         if len(part) != 8 or any(c not in "0123456789abcdef" for c in part):
             raise ValueError(f"random part {part!r} is not 8 lowercase hex characters (FS-4.1)")
@@ -245,20 +229,20 @@ class FeedWriter:
         if names is None:
             names = self.names(at)
         result = BatchResult(at=names.at)
-        made: list[Path] = []
+        made: list[tempfiles.PrivateDir] = []
 
         def workdir() -> Path:
             """The spool folder, made on first use: a small export never needs one."""
             if not made:
-                made.append(Path(tempfile.mkdtemp(prefix="feedlab-spool-", dir=self.spool_dir)))
-            return made[0]
+                made.append(tempfiles.private_dir("spool", self.spool_dir))
+            return made[0].path
 
         try:
             spooled = self._encode(events, names, workdir, result)
             self._deliver(spooled, names, result, observer)
         finally:
             for folder in made:
-                shutil.rmtree(folder, ignore_errors=True)
+                folder.close()
         if observer is not None:
             observer.finished(result)
         return result
@@ -301,6 +285,8 @@ class FeedWriter:
                 seen, exported, rows = self._encode_fast(events, runner, builder, spools)
             else:
                 seen, exported, rows = self._encode_events(events, builder, spools)
+            if isinstance(events, EventReader):
+                events.finish()  # read whole, unchanged, not all bad: else nothing is sent
             finished = [(op, spools[op].finish()) for op in naming.OPERATIONS]
         except BaseException:
             for spool in spools.values():
@@ -371,31 +357,28 @@ class FeedWriter:
         second half of the file is encoded by a forked process at the same time
         (see :mod:`feedcore.parallel`); the result is byte-identical.
         """
-        split = parallel.split_point(reader.path, self.workers) if reader.path else None
+        split = parallel.split_point(reader.splittable, self.workers)
         if split is None:
             _, rows = self._run_lines(reader.lines, 0, reader, runner, builder, spools)
             return reader.count, reader.count - builder.filtered, rows
-        assert reader.path is not None
         workdir = spools["add"].directory()  # made before the fork: both processes use it
         with parallel.Helper(
             lambda: self._encode_part(reader, runner, builder, spools, split, workdir)
         ) as helper:
-            first = parallel.lines_between(reader.path, 0, split, strip_bom=True)
+            first = reader.lines_between(0, split, strip_bom=True)
             lines_seen, rows = self._run_lines(first, 0, reader, runner, builder, spools)
             part = helper.result()
         for problem in part.problems:
-            shifted = LineProblem(problem.line + lines_seen, problem.message)
-            if reader.strict:
-                raise EventError(
-                    f"{reader.source}: {shifted} (--strict: stopped before writing anything)"
-                )
-            reader.problems.append(shifted)
+            reader.add_problem(LineProblem(problem.line + lines_seen, problem.message))
+        reader.bad_lines += part.bad_lines - len(part.problems)  # those not kept by the helper
+        reader.bytes_elsewhere += part.bytes_read
         for op, (path, part_rows) in part.spooled.items():
             if part_rows:
                 spools[op].append_file(path, part_rows)
         reader.count += part.events
         builder.filtered += part.filtered
-        builder.warnings.update(part.warnings)
+        for message, count in part.warnings.items():
+            builder.warnings[message] = builder.warnings.get(message, 0) + count
         return reader.count, reader.count - builder.filtered, rows + part.rows
 
     def _encode_part(
@@ -408,8 +391,7 @@ class FeedWriter:
         workdir: Path,
     ) -> parallel.PartResult:
         """In the forked helper: encode the file from ``start`` into headerless parts."""
-        assert reader.path is not None
-        reader.problems, reader.count, reader.strict = [], 0, False
+        reader.problems, reader.count, reader.strict, reader.bad_lines = [], 0, False, 0
         builder.filtered = 0
         builder.warnings.clear()
         self.progress = None
@@ -425,14 +407,21 @@ class FeedWriter:
             )
             for op, spool in spools.items()
         }
-        lines = parallel.lines_between(reader.path, start, None, strip_bom=False)
+        lines = reader.lines_between(start, None, strip_bom=False)
         _, rows = self._run_lines(lines, 0, reader, runner, builder, parts)
         spooled: dict[str, tuple[str, int]] = {}
         for op, spool in parts.items():
             files = spool.finish()
             spooled[op] = (str(files[0].path), files[0].rows) if files else ("", 0)
         return parallel.PartResult(
-            reader.count, rows, reader.problems, builder.filtered, dict(builder.warnings), spooled
+            reader.count,
+            rows,
+            reader.problems,
+            builder.filtered,
+            dict(builder.warnings),
+            spooled,
+            bad_lines=reader.bad_lines,
+            bytes_read=lines.bytes_read,
         )
 
     def _run_lines(
@@ -450,7 +439,6 @@ class FeedWriter:
         general builder, appending to the same chunk buffers so order is kept.
         """
         add_spool, remove_spool = spools["add"], spools["remove"]
-        lines = iter(lines)
         number = first_number
         exported = rows = 0
         add_out: list[str] = []
@@ -472,10 +460,12 @@ class FeedWriter:
                 remove_out.append(text)
                 slow_counts[1] += count
 
-        while True:
-            chunk = list(islice(lines, FAST_CHUNK))
-            if not chunk:
-                break
+        if isinstance(lines, LineReader):
+            chunks = lines.chunks()  # a block's lines at a time, cut in C
+        else:
+            remaining = iter(lines)
+            chunks = iter(lambda: list(islice(remaining, FAST_CHUNK)), [])
+        for chunk in chunks:
             fast, add_rows, remove_rows = runner(chunk, number, add_out, remove_out, slow)
             number += len(chunk)
             add_rows += slow_counts[0]
@@ -533,7 +523,6 @@ class FeedWriter:
         else:
             payload = spool.payload()
             self._call(lambda: self.sink.put(data_key, payload), data_key)
-            _test_crash_point("data")
         self._call(lambda: self.sink.put(control_key, control, exclusive=True), control_key)
         url = naming.file_url(self.config.feed.target, self.config.feed.host, data_key)
         return DeliveredFile(

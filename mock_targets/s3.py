@@ -12,6 +12,11 @@ is the fault-injection seam: :attr:`MockS3Server.faults` (an
 :class:`~mock_targets.faults.S3Faults`) sees each request before moto does and
 may answer it with an S3 error instead (see :mod:`mock_targets.faults`).
 
+Requests are authenticated as on AWS (:mod:`mock_targets.s3auth`): only the
+server's own credentials (:attr:`MockS3Server.access_key_id` and a secret drawn
+per server), and any granted with :meth:`MockS3Server.allow`, are accepted;
+anonymous, unsigned and wrongly signed requests are refused.
+
 moto keeps its state in process-global backends. To keep two servers in one
 process (a test session and a TUI, say) from seeing each other's buckets in
 listings or wiping each other on :meth:`MockS3Server.reset`, each server pins
@@ -32,15 +37,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from feedcore.targets import S3Target
+from mock_targets import s3auth
 from mock_targets.faults import S3Error, S3Faults, S3Request
 from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
-__all__ = ["FAKE_ACCESS_KEY_ID", "FAKE_SECRET_ACCESS_KEY", "MockS3Server"]
+__all__ = ["FAKE_ACCESS_KEY_ID", "MockS3Server"]
 
-#: Fixed fake credentials: moto accepts any, but outside clients need *some*.
+#: The access key id of every mock server (its secret is drawn per server).
 FAKE_ACCESS_KEY_ID = "feedlab"
-FAKE_SECRET_ACCESS_KEY = "feedlab-secret"
 
 # Quiet servers log here instead of stderr (a TUI's screen); the NullHandler keeps
 # Python's last-resort handler from printing when the app configured no logging.
@@ -188,6 +194,9 @@ class _ReportingApp:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self._account_id
         request = _Request(environ)
         op = request.classify()
+        refused = s3auth.refusal(environ, request.bucket)
+        if refused is not None:
+            return self._fail(environ, start_response, request, op, refused)
         faults = self._faults()
         if faults is not None and request.bucket and not request.bucket.startswith("moto-api"):
             error = faults.before(
@@ -241,7 +250,13 @@ class _ReportingApp:
         """Answer with an injected S3 error; moto never sees the request."""
         _drain(environ)
         body = error.body(f"/{request.bucket}/{request.key}", secrets.token_hex(8).upper())
-        reason = {400: "Bad Request", 500: "Internal Server Error", 503: "Slow Down"}
+        reason = {
+            400: "Bad Request",
+            403: "Forbidden",
+            404: "Not Found",
+            500: "Internal Server Error",
+            503: "Slow Down",
+        }
         start_response(
             f"{error.status} {reason.get(error.status, 'Error')}",
             [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
@@ -368,7 +383,9 @@ class MockS3Server(Startable):
         self.region = region
         self.quiet = quiet
         self.access_key_id = FAKE_ACCESS_KEY_ID
-        self.secret_access_key = FAKE_SECRET_ACCESS_KEY
+        self.secret_access_key = secrets.token_urlsafe(30)
+        #: Further credentials this server accepts (:meth:`allow`).
+        self._granted: list[tuple[str, str, str | None]] = []
         self.reporter = Reporter()
         #: Fault-injection hook (:mod:`mock_targets.faults`); may be set or changed any time.
         self.faults: S3Faults | None = None
@@ -397,6 +414,7 @@ class MockS3Server(Startable):
                 self._object_size,
                 lambda: self.faults,
             )
+            self._grant_all()
             listener = self._listen()
             try:
                 server = _make_server_class(self.quiet)(
@@ -416,7 +434,22 @@ class MockS3Server(Startable):
             )
             thread.start()
             self._server, self._thread = server, thread
+            s3auth.require_auth(True)
         return self
+
+    def allow(
+        self, access_key_id: str, secret_access_key: str, session_token: str | None = None
+    ) -> None:
+        """Accept these credentials too (with a session token: as temporary credentials)."""
+        self._granted.append((access_key_id, secret_access_key, session_token))
+        if self.running:
+            self._grant_all()
+
+    def _grant_all(self) -> None:
+        account = self._moto_account()
+        s3auth.grant(account, self.region, self.access_key_id, self.secret_access_key)
+        for access_key_id, secret, token in self._granted:
+            s3auth.grant(account, self.region, access_key_id, secret, token)
 
     def _listen(self) -> socket.socket:
         """Bind ourselves: werkzeug turns a taken port into ``sys.exit(1)``."""
@@ -445,6 +478,7 @@ class MockS3Server(Startable):
             self._server, self._thread = None, None
         if server is None:
             return
+        s3auth.require_auth(False)
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -513,6 +547,19 @@ class MockS3Server(Startable):
             max_pool_connections=20,
         )
         return self.session().client("s3", endpoint_url=self.endpoint_url, config=config)
+
+    def target(self, bucket: str, *, session: Any = None) -> S3Target:
+        """``bucket`` on this server as a target spec, with the mock's fake credentials.
+
+        ``session`` reuses a boto3 session of the caller's (botocore loads its
+        service models per session, which costs more than a request).
+        """
+        return S3Target(
+            bucket,
+            self.endpoint_url,
+            region=self.region,
+            session=session if session is not None else self.session(),
+        )
 
     # -- state -------------------------------------------------------------------
 

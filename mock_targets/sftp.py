@@ -10,12 +10,17 @@ lexically (``..`` may not climb above the root, NUL is refused), absolute paths
 are virtual (``/x`` is ``root/x``, as on any chrooted server, so they can never
 name a host path), and a path whose real location, after symlinks, lies outside
 the root is refused, so a symlink planted in the root cannot be used to write
-elsewhere. Links cannot be created through SFTP at all.
+elsewhere. Links cannot be created through SFTP at all. Like a server whose
+account is not root, it refuses setuid, setgid and sticky bits (on create,
+mkdir and every setstat), giving a file to another owner, and any change to
+the login root itself (its mode, times, removal or renaming): "permission
+denied", as OpenSSH answers.
 
 Authentication is password or public key for the one user; "none" and every
 other trivial method is refused (FS-6.5 verifies the server; this verifies the
 client). Every write is reported through a :class:`~mock_targets.reports.Reporter`
-as it happens, and every request passes a fault-injection seam
+as it happens (a file opened only to be read is not reported), and every
+request passes a fault-injection seam
 (:class:`SFTPFaults`) so failure modes can be added without touching the protocol
 code.
 """
@@ -27,6 +32,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,6 +43,7 @@ from typing import Any, Protocol
 import asyncssh
 
 from feedcore.loopthread import LoopThread
+from feedcore.targets import SFTPTarget
 from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
@@ -49,6 +56,10 @@ __all__ = [
 ]
 
 _SERVER = "sftp"
+#: Open flags (v3) and access bits (v5/v6) of a handle that may write: only those
+#: are reported, as the S3 mock reports only writes (reads are not news).
+_WRITE_PFLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
+_WRITE_ACCESS = asyncssh.ACE4_WRITE_DATA | asyncssh.ACE4_APPEND_DATA
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 10.0
 #: Flow control sized for bulk uploads. In tests client and server share one
@@ -92,6 +103,26 @@ def _decode(path: bytes) -> str:
     return os.fsdecode(path)
 
 
+#: Mode bits no client may set: setuid, setgid, sticky.
+_SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+
+
+def _refuse_special_bits(attrs: asyncssh.SFTPAttrs) -> None:
+    if attrs.permissions is not None and attrs.permissions & _SPECIAL_BITS:
+        raise asyncssh.SFTPPermissionDenied(
+            "setuid, setgid and sticky bits are not allowed on this server"
+        )
+
+
+def _refuse_new_owner(attrs: asyncssh.SFTPAttrs, current: os.stat_result) -> None:
+    """A server that does not run as root cannot give a file away; nor may the mock."""
+    for wanted, have in ((attrs.uid, current.st_uid), (attrs.gid, current.st_gid)):
+        if wanted is not None and wanted != have:
+            raise asyncssh.SFTPPermissionDenied("changing a file's owner is not allowed")
+    if attrs.owner is not None or attrs.group is not None:
+        raise asyncssh.SFTPPermissionDenied("changing a file's owner is not allowed")
+
+
 class FeedSFTPServer(asyncssh.SFTPServer):
     """One SFTP session, chrooted to the mock's root, reporting as it goes."""
 
@@ -109,6 +140,7 @@ class FeedSFTPServer(asyncssh.SFTPServer):
         self._reporter = reporter
         self._faults = faults
         self._open_keys: dict[object, str] = {}
+        self._reading: set[object] = set()
 
     # -- confinement -------------------------------------------------------
 
@@ -154,6 +186,34 @@ class FeedSFTPServer(asyncssh.SFTPServer):
                 attrs = asyncssh.SFTPAttrs.from_local(entry.stat(follow_symlinks=False))
                 yield asyncssh.SFTPName(os.fsencode(entry.name), attrs=attrs)
 
+    def _refuse_root(self, path: bytes, what: str, *, follow: bool = False) -> bytes:
+        """The local path, unless it is the login root (``follow``: after symlinks)."""
+        local = self.map_path(path)
+        if (os.path.realpath(local) if follow else local) == self._root:
+            raise asyncssh.SFTPPermissionDenied(f"the login root cannot be {what}")
+        return local
+
+    # -- attributes: no special bits, no new owner, never the root ------------
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        local = self._refuse_root(path, "changed", follow=True)
+        _refuse_special_bits(attrs)
+        _refuse_new_owner(attrs, os.stat(local))
+        super().setstat(path, attrs)
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        local = self._refuse_root(path, "changed")
+        _refuse_special_bits(attrs)
+        _refuse_new_owner(attrs, os.lstat(local))
+        super().lsetstat(path, attrs)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        _refuse_special_bits(attrs)
+        fileno = getattr(file_obj, "fileno", None)
+        if callable(fileno):
+            _refuse_new_owner(attrs, os.fstat(fileno()))
+        super().fsetstat(file_obj, attrs)
+
     def readlink(self, path: bytes) -> bytes:
         # map_path has already proven the link resolves inside the root.
         real = os.path.realpath(self.map_path(path))
@@ -191,22 +251,30 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     # -- reported operations -----------------------------------------------
 
+    def _opened(self, file_obj: object, key: str, writing: bool) -> None:
+        """Remember the key of a handle; only a handle opened for writing is reported."""
+        self._open_keys[file_obj] = key
+        if writing:
+            self._report("open", key)
+        else:
+            self._reading.add(file_obj)
+
     async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open(path, pflags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(pflags & _WRITE_PFLAGS))
         return file_obj
 
     async def open56(
         self, path: bytes, desired_access: int, flags: int, attrs: asyncssh.SFTPAttrs
     ) -> object:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("open", key))
         file_obj = super().open56(path, desired_access, flags, attrs)
-        self._open_keys[file_obj] = key
-        self._report("open", key)
+        self._opened(file_obj, key, bool(desired_access & _WRITE_ACCESS))
         return file_obj
 
     async def write(self, file_obj: object, offset: int, data: bytes) -> int:
@@ -221,15 +289,20 @@ class FeedSFTPServer(asyncssh.SFTPServer):
                 size = os.fstat(fileno()).st_size
         await self.before_op(SFTPRequest("close", key, size=size))
         super().close(file_obj)
-        self._report("close", key, size=size)
+        if file_obj in self._reading:
+            self._reading.discard(file_obj)
+        else:
+            self._report("close", key, size=size)
 
     async def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._refuse_root(oldpath, "renamed")
         key, target = self._key(oldpath), self._key(newpath)
         await self.before_op(SFTPRequest("rename", key, target=target))
         super().rename(oldpath, newpath)
         self._report("rename", key, target=target)
 
     async def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._refuse_root(oldpath, "renamed")
         key, target = self._key(oldpath), self._key(newpath)
         await self.before_op(SFTPRequest("rename", key, target=target))
         super().posix_rename(oldpath, newpath)
@@ -237,17 +310,20 @@ class FeedSFTPServer(asyncssh.SFTPServer):
 
     async def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         key = self._key(path)
+        _refuse_special_bits(attrs)
         await self.before_op(SFTPRequest("mkdir", key))
         super().mkdir(path, attrs)
         self._report("mkdir", key)
 
     async def remove(self, path: bytes) -> None:
+        self._refuse_root(path, "removed")
         key = self._key(path)
         await self.before_op(SFTPRequest("remove", key))
         super().remove(path)
         self._report("remove", key)
 
     async def rmdir(self, path: bytes) -> None:
+        self._refuse_root(path, "removed")
         key = self._key(path)
         await self.before_op(SFTPRequest("remove", key))
         super().rmdir(path)
@@ -387,6 +463,23 @@ class MockSFTPServer(Startable):
     def known_hosts_line(self) -> str:
         """The OpenSSH known_hosts entry for this server (no trailing newline)."""
         return known_hosts_entry(self.host, self.port, self.host_key)
+
+    def target(self, host: str | None = None, port: int | None = None) -> SFTPTarget:
+        """This server's login as a target spec (key login, this server's host key).
+
+        ``host`` and ``port`` are what file URLs and names say (a feed's
+        configured ``hostname[:port]``; port 22 when only a host is given);
+        by default where this server listens. The connection always comes here.
+        """
+        return SFTPTarget(
+            host or self.host,
+            port if host else self.port,
+            username=self.username,
+            known_hosts=self.known_hosts_file,
+            client_key=self.private_key_file,
+            connect_host=self.host,
+            connect_port=self.port,
+        )
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Receive every reported :class:`Operation` (on the server's thread)."""

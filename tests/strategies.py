@@ -11,6 +11,8 @@
   sometimes with surrounding spaces or upper case, variants from the config or
   None, attributes with hostile text.
 * :func:`export_times`, :func:`seeds`.
+* :func:`endpoint_spellings` — ways to write one S3 endpoint URL (case, default
+  port, trailing slash, loopback aliases, credentials): one batch key for all.
 * :func:`mutated_config_dicts`, :data:`config_toml_documents`,
   :data:`raw_config_text` — fuzzed configs for ``feedlab validate``: the valid
   layout with values, types and keys mutated, and raw text, TOML or not.
@@ -27,6 +29,7 @@ from hypothesis import strategies as st
 from feedcore import rules
 from feedcore.config import FeedConfig, parse_config
 from feedcore.events import Event
+from feedcore.simulate import ATTRIBUTES
 
 # --------------------------------------------------------------------------- text
 
@@ -94,7 +97,7 @@ labels = st.one_of(
     st.lists(
         st.one_of(
             st.sampled_from([p for p in HOSTILE_PIECES if _no_control(p)]),
-            st.characters(exclude_categories=("Cs", "Cc")),
+            st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")),
         ),
         min_size=1,
         max_size=8,
@@ -162,6 +165,36 @@ paths = st.one_of(
     st.just(""),
     st.lists(_segment, min_size=1, max_size=5).map("/".join).filter(lambda p: len(p) <= 512),
 )
+
+#: What no identifier may start or end with (FS-1): whitespace, control characters
+#: and the Unicode line and paragraph separators, the usual ones first.
+edge_junk = st.one_of(
+    st.sampled_from(["\n", "\r", "\x00", "\u2028", "\u2029", "\t", " ", "\x85", "\r\n"]),
+    st.characters(categories=("Cc", "Zs", "Zl", "Zp")),
+)
+
+
+@st.composite
+def junk_identifiers(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """(dotted field, the config dict's changes): one identifier with junk before or after it.
+
+    The identifiers are the values that become names: ``client``, ``feed.host`` (S3
+    bucket or SFTP host), ``feed.path`` and a context ``name``.
+    """
+    field = draw(st.sampled_from(["client", "feed.host", "feed.path", "feed.contexts[0].name"]))
+    target = draw(st.sampled_from(["s3", "sftp"]))
+    value = draw(
+        {
+            "client": client_slugs,
+            "feed.host": bucket_names if target == "s3" else sftp_hosts(),
+            "feed.path": paths.filter(bool),
+            "feed.contexts[0].name": context_names,
+        }[field]
+    )
+    junk = draw(st.lists(edge_junk, min_size=1, max_size=3).map("".join))
+    value = draw(st.sampled_from([value + junk, junk + value]))
+    return field, {"target": target, field: value}
+
 
 #: Attribute names events carry; contexts look up these and some undefined ones.
 DEFINED_ATTRIBUTES = ("first_name", "last_name", "city", "plan", "ltv", "email", "note")
@@ -898,3 +931,59 @@ def operation_chains(draw: st.DrawFn, *, max_size: int = 4) -> tuple[str, list[s
         expression = step.replace("X", f"({expression})").replace("N", str(size))
         prefixes.append(expression)
     return expression, prefixes
+
+
+# -- templates naming attributes (feedcore.lint) ------------------------------------------------
+
+_attribute_names = st.one_of(
+    st.sampled_from(ATTRIBUTES),
+    st.from_regex(r"[a-z_][a-z0-9_]{0,15}", fullmatch=True),
+)
+
+
+@st.composite
+def attribute_templates(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A template looking up attributes three ways (``.x``, ``['x']``, ``.get('x')``), with
+    constant text between, and the attribute names it uses."""
+    names = draw(st.lists(_attribute_names, min_size=1, max_size=5))
+    pieces = []
+    for name in names:
+        style = draw(
+            st.sampled_from(("{{ contact.%s }}", "{{ contact['%s'] }}", "{{ contact.get('%s') }}"))
+        )
+        if style == "{{ contact.%s }}" and name in _JINJA_WORDS:
+            style = "{{ contact['%s'] }}"  # ``contact.not`` would not parse
+        pieces.append(draw(st.sampled_from(("", " ", ", ", "Hi "))) + style % name)
+    return "".join(pieces), names
+
+
+#: Words Jinja2's parser reads as operators or literals after a dot.
+_JINJA_WORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "true", "false", "none"})
+# ------------------------------------------------------------------- endpoints
+
+#: Every one of these names this machine: one endpoint, whichever is written.
+LOOPBACK_SPELLINGS = ("localhost", "LocalHost", "127.0.0.1", "127.0.0.53", "[::1]", "[0::1]")
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+@st.composite
+def endpoint_spellings(
+    draw: st.DrawFn, scheme: str, host: str, port: int | None, path: str = ""
+) -> str:
+    """One way to write ``scheme://host[:port]/path``: same server, another spelling.
+
+    ``host`` is a DNS name or ``"localhost"`` (then any loopback alias may be
+    used); the scheme and host get random case, a default port may be written
+    out, the path may get a trailing slash, and credentials may be added.
+    """
+    shown_scheme = _random_case(draw, scheme)
+    if host == "localhost":
+        shown_host = draw(st.sampled_from(LOOPBACK_SPELLINGS))
+    else:
+        shown_host = _random_case(draw, host)
+    if port is None and draw(st.booleans()):
+        port = _DEFAULT_PORT[scheme]
+    credentials = draw(st.sampled_from(["", "user@", "AKIAEXAMPLE:s3cr3t-Value@"]))
+    slash = draw(st.sampled_from(["", "/"]))
+    where = shown_host + (f":{port}" if port is not None else "")
+    return f"{shown_scheme}://{credentials}{where}{path}{slash}"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textual.app import App
 
+from feedcore import logsafety
 from tui.actions import APP_ACTIONS, bindings
 from tui.commands import FeedlabCommands
 from tui.screens.confirm import ConfirmScreen
@@ -60,6 +61,8 @@ class FeedlabApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        # The app owns its process: secrets are masked in every log record from now on.
+        logsafety.install()
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
 
     async def on_unmount(self) -> None:

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, Self, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,48 @@ class Sink(Protocol):
         """Every stored file under ``prefix`` (recursive), temporary files included."""
         ...
 
-    def read(self, key: str) -> bytes: ...
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        """The stored bytes of ``key``: all of them, or at most the first ``limit``.
+
+        A bounded read costs what it returns (an S3 ``Range``, an SFTP read of
+        ``limit`` bytes), so a preview of a 100 MB file reads only its head.
+        """
+        ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+
+class ClosingSink:
+    """``with sink:`` closes the sink on the way out (every sink in feedcore is one)."""
+
+    def close(self) -> None:
+        raise NotImplementedError  # each sink closes what it holds
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def check_limit(limit: int | None) -> None:
+    """A read limit is a positive number of bytes, or None for the whole file."""
+    if limit is not None and (isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"a read limit is a positive number of bytes, not {limit!r}")
+
+
+def read_head(sink: Sink, key: str, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` bytes of ``key``, and whether the file holds more.
+
+    One byte more than asked is read, so no size lookup is needed to tell.
+    """
+    check_limit(limit)
+    data = sink.read(key, limit + 1)
+    return data[:limit], len(data) > limit
 
 
 @dataclass

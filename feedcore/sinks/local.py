@@ -14,7 +14,14 @@ from pathlib import Path, PurePosixPath
 
 from feedcore.errors import AlreadyExistsError, SinkError
 from feedcore.naming import partial_name
-from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
+from feedcore.sinks.base import (
+    ClosingSink,
+    Listeners,
+    ObjectInfo,
+    Payload,
+    SinkListener,
+    check_limit,
+)
 
 
 def safe_key(key: str) -> PurePosixPath:
@@ -25,7 +32,7 @@ def safe_key(key: str) -> PurePosixPath:
     return PurePosixPath(key)
 
 
-class LocalSink:
+class LocalSink(ClosingSink):
     """Writes keys as files under ``root`` (created on demand)."""
 
     def __init__(self, root: str | Path, listeners: list[SinkListener] | None = None) -> None:
@@ -82,11 +89,13 @@ class LocalSink:
                 if key.startswith(prefix):
                     yield ObjectInfo(key, path.stat().st_size)
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        check_limit(limit)
         try:
-            return self._path(key).read_bytes()
+            with self._path(key).open("rb") as fh:
+                return fh.read(-1 if limit is None else limit)
         except OSError as exc:
             raise SinkError(f"cannot read {key}: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
-        pass
+        pass  # nothing held open between calls

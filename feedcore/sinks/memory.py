@@ -6,23 +6,41 @@ import threading
 from collections.abc import Callable, Iterator
 
 from feedcore.errors import AlreadyExistsError, SinkError
-from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
+from feedcore.sinks.base import (
+    ClosingSink,
+    Listeners,
+    ObjectInfo,
+    Payload,
+    SinkListener,
+    check_limit,
+)
 
 #: A hook a test can set to fail chosen operations: called as (action, key).
 FaultHook = Callable[[str, str], None]
 
+#: One lock for every memory sink: sinks opened on one MemoryTarget share their dict.
+_LOCK = threading.Lock()
 
-class MemorySink:
-    """Stores objects in a dict; ``fault`` lets tests inject failures per call."""
+
+class MemorySink(ClosingSink):
+    """Stores objects in a dict; ``fault`` lets tests inject failures per call.
+
+    ``objects`` is the dict to store into (shared by every sink on one
+    :class:`~feedcore.targets.MemoryTarget`); by default a new, private one.
+    """
 
     label = "memory://"
 
     def __init__(
-        self, listeners: list[SinkListener] | None = None, fault: FaultHook | None = None
+        self,
+        listeners: list[SinkListener] | None = None,
+        fault: FaultHook | None = None,
+        *,
+        objects: dict[str, bytes] | None = None,
     ) -> None:
-        self.objects: dict[str, bytes] = {}
+        self.objects: dict[str, bytes] = {} if objects is None else objects
         self.fault = fault
-        self._lock = threading.Lock()
+        self._lock = _LOCK
         self.listeners = Listeners(list(listeners or []))
 
     def put(self, key: str, payload: Payload, *, exclusive: bool = False) -> None:
@@ -50,12 +68,14 @@ class MemorySink:
             if key.startswith(prefix):
                 yield ObjectInfo(key, len(data))
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        check_limit(limit)
         with self._lock:
             try:
-                return self.objects[key]
+                data = self.objects[key]
             except KeyError:
                 raise SinkError(f"{key} does not exist") from None
+        return data if limit is None else data[:limit]
 
     def close(self) -> None:
         pass

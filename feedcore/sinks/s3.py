@@ -30,7 +30,6 @@ which this sink must report as refused credentials),
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import math
 import os
 import re
@@ -38,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions as bce
@@ -46,10 +45,16 @@ from botocore.config import Config
 from s3transfer.utils import ReadFileChunk
 
 from feedcore import logsafety
+from feedcore.endpoints import is_loopback, public_url
 from feedcore.errors import AlreadyExistsError, AuthError, SinkError, TransientSinkError
-from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
-
-logsafety.install()
+from feedcore.sinks.base import (
+    ClosingSink,
+    Listeners,
+    ObjectInfo,
+    Payload,
+    SinkListener,
+    check_limit,
+)
 
 __all__ = ["MAX_PARTS", "MIN_PART_SIZE", "S3Sink"]
 
@@ -104,23 +109,6 @@ def _one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _public_url(url: str | None) -> str:
-    """An endpoint as safe to print: any ``user:password@`` part is dropped."""
-    if not url:
-        return "AWS"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "an unparsable URL"
-    if not parts.scheme or not host:
-        return "an unparsable URL"  # never echo what we cannot tell apart from a secret
-    if port:
-        host = f"{host}:{port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def _error_code(exc: bce.ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "")) or "Unknown"
 
@@ -139,12 +127,7 @@ def _is_loopback(url: str) -> bool:
         host = urlsplit(url).hostname or ""
     except ValueError:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(host)
 
 
 def _s3_options(endpoint_url: str | None, checksums: str) -> dict[str, Any]:
@@ -211,11 +194,13 @@ def _plan_parts(size: int, part_size: int) -> list[_Part]:
     return parts
 
 
-class S3Sink:
+class S3Sink(ClosingSink):
     """A :class:`~feedcore.sinks.base.Sink` writing to one S3 bucket.
 
     Thread-safe for concurrent ``put`` calls (boto3 clients are), which the
-    multipart path relies on itself.
+    multipart path relies on itself. Credentials come from ``session`` when
+    given, else from the AWS chain of ``profile`` (a named profile) or the
+    default one.
     """
 
     def __init__(
@@ -225,6 +210,7 @@ class S3Sink:
         endpoint_url: str | None = None,
         region: str | None = None,
         session: boto3.session.Session | None = None,
+        profile: str | None = None,
         multipart_threshold: int = 8 * MiB,
         part_size: int = 8 * MiB,
         checksums: Literal["when_supported", "when_required"] = "when_supported",
@@ -271,9 +257,10 @@ class S3Sink:
             connect_timeout=10,
             read_timeout=60,
         )
-        self._endpoint = _public_url(endpoint_url)
+        self._endpoint = public_url(endpoint_url)
         try:
-            session = session if session is not None else boto3.session.Session()
+            if session is None:
+                session = boto3.session.Session(profile_name=profile)
             self._client: Any = session.client(
                 "s3", endpoint_url=endpoint_url, region_name=region, config=config
             )
@@ -287,7 +274,7 @@ class S3Sink:
                 f"({self._endpoint}); expected http(s)://host[:port]"
             ) from exc
         if endpoint_url is None:
-            self._endpoint = _public_url(self._client.meta.endpoint_url)
+            self._endpoint = public_url(self._client.meta.endpoint_url)
         self._register_credentials(session)
         # After botocore's own handler at the same level, which adds the header.
         self._client.meta.events.register_last("before-call.s3", _expect_continue_only_when_large)
@@ -341,13 +328,19 @@ class S3Sink:
         except (bce.BotoCoreError, bce.ClientError, OSError) as exc:
             self._raise(exc, "list", prefix or "/")
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
+        check_limit(limit)
+        extra = {} if limit is None else {"Range": f"bytes=0-{limit - 1}"}
         try:
-            response = self._client.get_object(Bucket=self.bucket, Key=key)
+            response = self._client.get_object(Bucket=self.bucket, Key=key, **extra)
             with contextlib.closing(response["Body"]) as body:
                 data: bytes = body.read()
             return data
-        except (bce.BotoCoreError, bce.ClientError, OSError) as exc:
+        except bce.ClientError as exc:
+            if limit is not None and _error_code(exc) == "InvalidRange":
+                return b""  # S3 answers a range on an empty object with 416
+            self._raise(exc, "read", key)
+        except (bce.BotoCoreError, OSError) as exc:
             self._raise(exc, "read", key)
 
     def close(self) -> None:

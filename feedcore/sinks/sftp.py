@@ -46,11 +46,16 @@ from feedcore.errors import (
 )
 from feedcore.loopthread import LoopThread
 from feedcore.naming import partial_name
-from feedcore.sinks.base import Listeners, ObjectInfo, Payload, SinkListener
+from feedcore.sinks.base import (
+    ClosingSink,
+    Listeners,
+    ObjectInfo,
+    Payload,
+    SinkListener,
+    check_limit,
+)
 
 __all__ = ["SFTPSink"]
-
-logsafety.install()
 
 T = TypeVar("T")
 
@@ -127,7 +132,7 @@ def _read_local(source: BinaryIO, size: int) -> bytes:
         raise SinkError(f"cannot read the local file to upload: {_describe(exc)}") from exc
 
 
-class SFTPSink:
+class SFTPSink(ClosingSink):
     """Deliver feed files to an SFTP login (see the module docstring for why it looks like this).
 
     Listener callbacks run on the sink's private thread: keep them quick and thread-safe.
@@ -351,9 +356,10 @@ class SFTPSink:
         _check_prefix(prefix)
         return iter(self._call(self._list(prefix)))
 
-    def read(self, key: str) -> bytes:
+    def read(self, key: str, limit: int | None = None) -> bytes:
         _check_key(key)
-        return self._call(self._read(key))
+        check_limit(limit)
+        return self._call(self._read(key, limit))
 
     def close(self) -> None:
         if self._loop_thread.in_loop_thread():
@@ -366,12 +372,6 @@ class SFTPSink:
             pass
         finally:
             self._conn_lock = None  # bound to the stopped loop; a reopened sink makes a new one
-
-    def __enter__(self) -> SFTPSink:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- loop side -----------------------------------------------------------------
 
@@ -575,11 +575,11 @@ class SFTPSink:
         attrs = await self._stat(sftp, key)
         return attrs is not None and stat.S_ISREG(attrs.permissions or 0)
 
-    async def _read(self, key: str) -> bytes:
+    async def _read(self, key: str, limit: int | None) -> bytes:
         sftp = await self._client()
         try:
             async with await self._op(sftp.open(key, "rb")) as remote:
-                data: bytes = await remote.read()
+                data: bytes = await remote.read(-1 if limit is None else limit, 0)
                 return data
         except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath) as exc:
             raise SinkError(f"{self.label}: {key} does not exist") from exc

@@ -16,8 +16,10 @@ from feedcore.verify.controlfile import check_control_file
 from feedcore.verify.datafile import DataFileReport, check_data_file
 from feedcore.verify.findings import Finding
 from feedcore.verify.location import (
+    DeliveryReport,
     Location,
     LocationReport,
+    check_delivery,
     verify_control,
     verify_location,
     walk_location,
@@ -25,11 +27,13 @@ from feedcore.verify.location import (
 
 __all__ = [
     "DataFileReport",
+    "DeliveryReport",
     "Finding",
     "Location",
     "LocationReport",
     "check_control_file",
     "check_data_file",
+    "check_delivery",
     "verify_control",
     "verify_location",
     "walk_location",

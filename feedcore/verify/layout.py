@@ -36,11 +36,11 @@ def classify(key: str) -> Kind:
     name = split_key(key)[1]
     if not name:
         return "folder"
-    if naming.PARTIAL_RE.match(name):
+    if naming.PARTIAL_RE.fullmatch(name):
         return "partial"
     if name.startswith("control_"):
-        return "control" if naming.CONTROL_NAME_RE.match(name) else "unknown"
-    if naming.DATA_NAME_RE.match(name):
+        return "control" if naming.CONTROL_NAME_RE.fullmatch(name) else "unknown"
+    if naming.DATA_NAME_RE.fullmatch(name):
         return "data"
     return "unknown"
 
@@ -55,7 +55,7 @@ def batch_of(data_key: str) -> Batch:
     one batch are either a split export (FS-5.2) or a retry gone wrong (FS-6.3).
     """
     folder, name = split_key(data_key)
-    m = naming.DATA_NAME_RE.match(name)
+    m = naming.DATA_NAME_RE.fullmatch(name)
     if m is None:
         return (folder, name, "", "", "")
     return (folder, m["client"], m["flow_id"], m["operation"], m["stamp"])
@@ -89,7 +89,7 @@ def unknown_file(key: str) -> Finding:
 
 
 def leftover_partial(key: str) -> Finding:
-    final = naming.PARTIAL_RE.match(split_key(key)[1])
+    final = naming.PARTIAL_RE.fullmatch(split_key(key)[1])
     target = final.group("name") if final else "?"
     return Finding(
         "FS-6.2",

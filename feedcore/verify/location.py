@@ -16,6 +16,7 @@ from typing import Protocol
 from feedcore import naming
 from feedcore.config import FeedConfig
 from feedcore.sinks.base import ObjectInfo
+from feedcore.targets import TargetSpec, open_sink
 from feedcore.verify import layout
 from feedcore.verify.controlfile import check_control_file
 from feedcore.verify.datafile import DataFileReport, check_data_file
@@ -195,15 +196,33 @@ def _check_control(
 
 
 def verify_location(
-    location: Location, prefix: str = "", config: FeedConfig | None = None
+    location: Location | TargetSpec, prefix: str = "", config: FeedConfig | None = None
 ) -> list[Finding]:
-    """Every finding for the files under ``prefix`` (empty when the location conforms)."""
+    """Every finding for the files under ``prefix`` (empty when the location conforms).
+
+    ``location`` is a sink (or anything that lists and reads like one), or a
+    target spec: then a sink is opened on it for the walk and closed after.
+    """
+    if isinstance(location, TargetSpec):
+        with open_sink(location) as sink:
+            return walk_location(sink, prefix, config).findings
     return walk_location(location, prefix, config).findings
 
 
-def verify_control(
+@dataclass
+class DeliveryReport:
+    """One delivery's verdict: the findings, and the data file that was checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: The data file the control file announces (None: there is none).
+    data_key: str | None = None
+    #: Its records as counted by the checker (None: not counted, e.g. unparsable).
+    rows: int | None = None
+
+
+def check_delivery(
     location: Location, control_key: str, config: FeedConfig | None = None
-) -> list[Finding]:
+) -> DeliveryReport:
     """Whether one delivery passes: a control file, and the data file it announces.
 
     Findings about that data file are included (a control file announcing a
@@ -211,7 +230,7 @@ def verify_control(
     to see whether the data file belongs to a split export; no other file is read.
     """
     if layout.classify(control_key) != "control":
-        return [layout.unknown_file(control_key)]
+        return DeliveryReport([layout.unknown_file(control_key)])
     folder = layout.split_key(control_key)[0]
     listing = _Listing.of(
         info
@@ -219,10 +238,19 @@ def verify_control(
         if layout.split_key(info.key)[0] == folder
     )
     data_keys = listing.data_of(control_key)
-    findings: list[Finding] = []
+    report = DeliveryReport(data_key=data_keys[0] if data_keys else None)
     reports: dict[str, DataFileReport] = {}
     if data_keys:
-        data_report, findings = _check_data(location, data_keys[0], listing, config)
+        data_report, report.findings = _check_data(location, data_keys[0], listing, config)
         if data_report is not None:
             reports[data_keys[0]] = data_report
-    return findings + _check_control(location, control_key, data_keys, reports, config)
+            report.rows = data_report.rows if data_report.countable else None
+    report.findings += _check_control(location, control_key, data_keys, reports, config)
+    return report
+
+
+def verify_control(
+    location: Location, control_key: str, config: FeedConfig | None = None
+) -> list[Finding]:
+    """The findings of :func:`check_delivery` (empty when the delivery passes)."""
+    return check_delivery(location, control_key, config).findings

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from datetime import UTC, datetime
 
+from feedcore import rules
 from feedcore.config import FeedConfig, load_config
-from feedcore.errors import FeedError
+from feedcore.errors import FeedError, MissingExtraError
+
+#: What the ``tui`` extra installs, by import name: the app, the mock servers, the simulator.
+TUI_EXTRA = ("textual", "moto", "faker")
+
+
+def require_extra(what: str, modules: tuple[str, ...] = TUI_EXTRA, extra: str = "tui") -> None:
+    """Stop a command before it starts when an optional part it needs is not installed.
+
+    Checked without importing anything (``find_spec``), so it costs nothing
+    when the extra is there; :class:`MissingExtraError` is one line, exit 2.
+    """
+    if any(importlib.util.find_spec(name) is None for name in modules):
+        raise MissingExtraError(what, extra)
 
 
 def parse_at(text: str | None) -> datetime:
@@ -25,7 +40,7 @@ def parse_at(text: str | None) -> datetime:
 def parse_seed(text: str | None) -> int | str | None:
     if text is None:
         return None
-    return int(text) if text.lstrip("-").isdigit() else text
+    return int(text) if rules.is_integer(text) else text
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:

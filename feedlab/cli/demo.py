@@ -1,7 +1,9 @@
 """``feedlab demo CONFIG --out FILE.zip``: a client demo bundle (FS-8).
 
-The bundle holds a sample export in its real layout, a README describing it for
-this config, and an SVG screenshot of the app; see :mod:`feedcore.demo`.
+The bundle holds a sample export in its real layout (grown past ``--contacts``
+when needed to show every variant, both operations and an awkward value), an
+``index.html`` and README describing it for this config, the control file's JSON
+Schema, a poller script, and an SVG screenshot of the app; see :mod:`feedcore.demo`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from typing import Any
 
 from feedcore.demo import DEMO_AT, DEMO_CONTACTS, DEMO_EXITS, DEMO_SEED, build_demo
 from feedcore.errors import FeedError
-from feedlab.cli.common import add_config_arg, config_from, parse_at
+from feedlab.cli.common import add_config_arg, config_from, parse_at, require_extra
 
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "demo",
-        help="write a client demo bundle: sample export, README, app screenshot (zip)",
+        help="write a client demo bundle: sample export, index.html, README, schema, "
+        "poller, app screenshot (zip)",
     )
     add_config_arg(parser)
     parser.add_argument("--out", required=True, type=Path, metavar="FILE.zip", help="zip to write")
@@ -26,13 +29,14 @@ def register(sub: Any) -> None:
         "--contacts",
         type=int,
         default=DEMO_CONTACTS,
-        help=f"contacts entering (default {DEMO_CONTACTS})",
+        help=f"contacts entering, at least (default {DEMO_CONTACTS}; more when needed to show "
+        "every variant, both operations and an awkward value)",
     )
     parser.add_argument(
         "--exits",
         type=int,
         default=DEMO_EXITS,
-        help=f"of them exiting a day later (default {DEMO_EXITS})",
+        help=f"of them exiting a day later, at least (default {DEMO_EXITS}; 0: no remove file)",
     )
     parser.add_argument("--seed", type=int, default=DEMO_SEED, help=f"default {DEMO_SEED}")
     parser.add_argument(
@@ -49,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.contacts < 1 or not 0 <= args.exits <= args.contacts:
         raise FeedError("--contacts must be at least 1 and --exits between 0 and --contacts")
+    if args.no_screenshot:
+        require_extra("demo (the simulator)", ("faker",))
+    else:
+        require_extra("demo (the simulator and the app's screenshot)", ("faker", "textual"))
     renderer = None
     if not args.no_screenshot:
         from tui.screenshot import render  # textual is loaded only to draw the screenshot
@@ -65,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
         exits=args.exits,
     )
     rows = sum(result.rows for result in bundle.batches)
-    print(f"wrote {bundle.path}: {len(bundle.members)} files ({rows} sample rows)")
+    entered = bundle.batches[0].events
+    left = bundle.batches[1].events if len(bundle.batches) > 1 else 0
+    print(
+        f"wrote {bundle.path}: {len(bundle.members)} files ({rows} sample rows; "
+        f"{entered} contacts entering, {left} exiting)"
+    )
     for member in bundle.members:
         print(f"  {member}")
     return 0

@@ -10,27 +10,26 @@ import argparse
 import contextlib
 import logging
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from feedcore.config import FeedConfig
 from feedcore.errors import FeedError
-from feedcore.events import EventReader, open_events
+from feedcore.events import EventReader
+from feedcore.eventsource import EventSource, open_source
 from feedcore.journal import (
     STATE_ENV,
     BatchJournal,
     BatchRecord,
     JournalObserver,
     batch_key,
-    hash_stream,
 )
 from feedcore.sinks.base import SinkEvent
-from feedcore.targets import TargetOptions, open_sink, target_location
+from feedcore.targets import TargetSpec, open_sink, target_location
 from feedcore.writer import BatchNames, BatchResult, FeedWriter
 from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedlab.cli.targets import config_target
 
 log = logging.getLogger("feedlab.cli")
 
@@ -111,17 +110,6 @@ def add_target_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def target_options(args: argparse.Namespace) -> TargetOptions:
-    return TargetOptions(
-        to_dir=args.to_dir,
-        endpoint_url=args.endpoint_url,
-        known_hosts=args.known_hosts,
-        user=args.user,
-        key=args.key,
-        connect=args.connect,
-    )
-
-
 def _log_step(event: SinkEvent) -> None:
     if event.action == "retry":
         return  # the writer logs each attempt itself (feedcore.writer)
@@ -144,17 +132,13 @@ def print_summary(result: BatchResult, out: Any = None) -> None:
         print(f"feedlab: warning: {message} ({count:,}x) [FS-2.5]", file=sys.stderr)
 
 
-def _spool_stdin(stack: contextlib.ExitStack) -> Path:
-    """Copy standard input to a private temporary file, so it can be fingerprinted and read."""
-    handle = stack.enter_context(tempfile.NamedTemporaryFile(prefix="feedlab-events-"))  # noqa: SIM115
-    shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
-    handle.flush()
-    return Path(handle.name)
-
-
-def _fingerprint(path: Path) -> bytes:
-    with open_events(path) as stream:
-        return hash_stream(stream)
+def print_problems(reader: EventReader, name: str) -> None:
+    """Each kept bad line on stderr (FS-7), then how many more there were."""
+    for problem in reader.problems:
+        print(f"feedlab: {name}: {problem} (skipped)", file=sys.stderr)
+    more = reader.bad_lines - len(reader.problems)
+    if more:
+        print(f"feedlab: {name}: {more:,} more bad line(s) not listed", file=sys.stderr)
 
 
 def print_already_delivered(record: BatchRecord, journal: BatchJournal, out: Any = None) -> None:
@@ -195,16 +179,17 @@ class _Batch:
 def _open_batch(
     args: argparse.Namespace,
     config: FeedConfig,
-    options: TargetOptions,
-    events: Path,
+    spec: TargetSpec,
+    events: EventSource,
     stack: contextlib.ExitStack,
 ) -> _Batch | None:
     """The batch to export, or None when the journal says it was already delivered."""
     if args.no_journal:
         return _Batch(BatchNames(config, parse_at(args.at), parse_seed(args.seed)))
     at = parse_at(args.at)  # a bad --at fails before the journal is touched
-    location = target_location(config, options)
-    key = batch_key(config, _fingerprint(events), location, at=args.at, seed=args.seed)
+    location = target_location(spec)
+    assert events.digest is not None  # opened with a digest whenever the journal is used
+    key = batch_key(config, events.digest, location, at=args.at, seed=args.seed)
     journal = BatchJournal(args.state_dir)
     stack.enter_context(journal.lock(key))
     record = None if args.new_batch else journal.load(key)
@@ -233,29 +218,22 @@ def _open_batch(
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    options = target_options(args)
+    spec = config_target(config, args)
     with contextlib.ExitStack() as stack:
-        events = Path(args.events)
-        if str(args.events) == "-" and not args.no_journal:
-            events = _spool_stdin(stack)
-        batch = _open_batch(args, config, options, events, stack)
+        # Read once: hashed (and a stream copied) here, then read by the export.
+        events = stack.enter_context(open_source(args.events, digest=not args.no_journal))
+        batch = _open_batch(args, config, spec, events, stack)
         if batch is None:
             return 0
-        sink = open_sink(config, options, listeners=[_log_step])
+        sink = open_sink(spec, listeners=[_log_step])
         variants = {v.name for v in config.flow.variants}
+        reader = EventReader(events, variants=variants, strict=args.strict, source=args.events)
         try:
-            with open_events(events) as stream:
-                reader = EventReader(
-                    stream,
-                    variants=variants,
-                    strict=args.strict,
-                    source=str(args.events),
-                    path=events if events.is_file() else None,
-                )
-                writer = FeedWriter(config, sink, seed=batch.names.seed, workers=args.workers)
-                log.debug("delivering to %s with %r", sink.label, writer.retry)
-                result = writer.export(reader, names=batch.names, observer=batch.observer)
+            writer = FeedWriter(config, sink, seed=batch.names.seed, workers=args.workers)
+            log.debug("delivering to %s with %r", sink.label, writer.retry)
+            result = writer.export(reader, names=batch.names, observer=batch.observer)
         except FeedError as exc:
+            print_problems(reader, args.events)
             if not batch.recorded():
                 raise
             print(f"feedlab: {exc}", file=sys.stderr)
@@ -268,9 +246,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         finally:
             sink.close()
-    for problem in reader.problems:
-        print(f"feedlab: {args.events}: {problem} (skipped)", file=sys.stderr)
+    print_problems(reader, args.events)
     print_summary(result)
-    if reader.problems:
-        print(f"{len(reader.problems)} bad line(s) skipped; see above", file=sys.stderr)
+    if reader.bad_lines:
+        print(f"{reader.bad_lines:,} bad line(s) skipped; see above", file=sys.stderr)
     return 0

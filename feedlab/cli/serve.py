@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from feedcore.errors import FeedError
+from feedlab.cli.common import require_extra
 
 
 def register(sub: Any) -> None:
@@ -59,6 +60,7 @@ def format_line(info: dict[str, dict[str, Any]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_extra("serve (the mock servers)", ("moto",))
     from feedcore.rules import check_bucket
     from mock_targets.s3 import MockS3Server
     from mock_targets.sftp import MockSFTPServer

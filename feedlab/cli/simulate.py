@@ -20,7 +20,7 @@ from feedcore.sinks.base import Sink
 from feedcore.sinks.local import LocalSink
 from feedcore.targets import local_root
 from feedcore.writer import FeedWriter, Progress
-from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
+from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed, require_extra
 from feedlab.cli.publish import print_summary
 
 
@@ -65,6 +65,7 @@ def download(source: Sink, target: LocalSink) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_extra("simulate (the mock servers and the simulator)", ("moto", "faker"))
     from feedcore.simulate import plan_batches
 
     config = config_from(args)

@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from feedlab.cli.common import require_extra
+
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -25,6 +27,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_extra("the app")
     from tui.app import FeedlabApp  # textual is loaded only for this command
 
     app = FeedlabApp(args.config)

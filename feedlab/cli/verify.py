@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from feedcore import rules
 from feedcore.config import FeedConfig, load_config
 from feedcore.errors import FeedError
-from feedcore.sinks.base import Sink
-from feedcore.targets import PASSWORD_ENV, TargetOptions, open_location_sink
+from feedcore.targets import LocalTarget, S3Target, TargetSpec, open_sink
 from feedcore.verify import walk_location
+from feedlab.cli.targets import PASSWORD_ENV, sftp_target
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -118,12 +118,13 @@ def _check_options(location: LocationArg, args: argparse.Namespace) -> None:
         raise UsageError(f"give --key FILE or set {PASSWORD_ENV} for the SFTP login")
 
 
-def open_location(location: LocationArg, args: argparse.Namespace) -> Sink:
-    """The sink to read through; S3 and SFTP libraries load only when used."""
-    options = TargetOptions(
-        endpoint_url=args.endpoint_url, known_hosts=args.known_hosts, user=args.user, key=args.key
-    )
-    return open_location_sink(location.scheme, location.root, location.port, options)
+def location_target(location: LocationArg, args: argparse.Namespace) -> TargetSpec:
+    """The target LOCATION and the options name (checked by :func:`_check_options` first)."""
+    if location.scheme == "file":
+        return LocalTarget(Path(location.root))
+    if location.scheme == "s3":
+        return S3Target(location.root, args.endpoint_url)
+    return sftp_target(location.root, location.port, args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,11 +136,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"feedlab: verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        sink = open_location(location, args)
-        try:
+        with open_sink(location_target(location, args)) as sink:
             report = walk_location(sink, location.prefix, config)
-        finally:
-            sink.close()
     except (FeedError, OSError) as exc:
         print(f"feedlab: verify: cannot read {args.location}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -64,3 +64,10 @@ except ImportError:
     )
 
 __all__ += ["fault_matrix", "isolated_state_dir", "s3_target", "sftp_target"]
+
+try:
+    from .conftest_sshd import openssh, openssh_server
+except ImportError:
+    from conftest_sshd import openssh, openssh_server  # type: ignore[no-redef]
+
+__all__ += ["openssh", "openssh_server"]

@@ -8,6 +8,8 @@ lost and duplicated contacts, orphan control files, partial files visible.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -15,11 +17,13 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+
+import asyncssh
 
 from feedcore import naming
 from feedcore.config import FeedConfig, dumps_config, parse_config
@@ -322,6 +326,39 @@ def contacts_in(files: dict[str, bytes], config: FeedConfig) -> dict[str, Counte
     return out
 
 
+def data_feed_rows(root: Path, fmt: str) -> int:
+    """The ``data_feed`` rows (one per exported contact) of every data file under ``root``."""
+    return sum(
+        1
+        for path in root.rglob(f"*.{fmt}")
+        for row in parse_rows(path.read_bytes(), fmt)
+        if row["action"] == "data_feed"
+    )
+
+
+@contextlib.contextmanager
+def sftp_session(server: MockSFTPServer) -> Iterator[tuple[Any, asyncio.AbstractEventLoop]]:
+    """An asyncssh SFTP client logged in to ``server`` with its client key, on its own loop."""
+    loop = asyncio.new_event_loop()
+    conn = loop.run_until_complete(
+        asyncssh.connect(
+            server.host,
+            server.port,
+            username=server.username,
+            client_keys=[str(server.private_key_file)],
+            known_hosts=str(server.known_hosts_file),
+            agent_path=None,
+            config=None,
+        )
+    )
+    try:
+        yield loop.run_until_complete(conn.start_sftp_client()), loop
+    finally:
+        conn.close()
+        loop.run_until_complete(conn.wait_closed())
+        loop.close()
+
+
 def parse_rows(data: bytes, fmt: str) -> list[dict[str, Any]]:
     text = data.decode("utf-8")
     if fmt == "jsonl":
@@ -450,7 +487,13 @@ def batch_time(n: int) -> datetime:
 # -- the command line ------------------------------------------------------------------
 
 
-def _feedlab_command() -> list[str]:
+#: The test-only entry point whose ``feedlab`` SIGKILLs itself after the first data file.
+CRASH_AFTER_DATA = Path(__file__).with_name("crash_after_data.py")
+
+
+def _feedlab_command(crash_after_data: bool = False) -> list[str]:
+    if crash_after_data:
+        return [sys.executable, str(CRASH_AFTER_DATA)]
     script = Path(sys.executable).with_name("feedlab")
     if script.is_file():
         return [str(script)]
@@ -458,11 +501,18 @@ def _feedlab_command() -> list[str]:
 
 
 def run_feedlab(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120.0
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    crash_after_data: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``feedlab ARGS`` in a real subprocess (the journal goes to ``$FEEDLAB_STATE_DIR``)."""
+    """``feedlab ARGS`` in a real subprocess (the journal goes to ``$FEEDLAB_STATE_DIR``).
+
+    With ``crash_after_data`` the process kills itself (SIGKILL) right after its
+    first data file is stored (:mod:`crash_after_data`, a test-only entry point).
+    """
     return subprocess.run(
-        [*_feedlab_command(), *map(str, args)],
+        [*_feedlab_command(crash_after_data), *map(str, args)],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -7,14 +7,13 @@ written and the exit is non-zero; never a traceback, never a raw address.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import pytest
 from reliability_support import (
     S3Target,
+    data_feed_rows,
     publish_args,
     run_feedlab,
     target_env,
@@ -48,6 +47,15 @@ BAD = [
         + b'"}}\n',
         "the limit is 1,048,576",
     ),
+    ("nested 1,000 deep", b"[" * 1000 + b"]" * 1000 + b"\n", "too deeply nested"),
+    (
+        "attribute nested 40 deep",
+        b'{"type": "enter", "email": "bad8@example.com", "attributes": {"first_name": '
+        + b"[" * 40
+        + b"]" * 40
+        + b"}}\n",
+        "nested deeper than 32 levels",
+    ),
 ]
 
 
@@ -69,12 +77,7 @@ def _events_file(tmp_path: Path) -> tuple[Path, dict[int, str], int]:
 
 
 def _data_feed_rows(root: Path) -> int:
-    rows = 0
-    for path in root.rglob("*.tsv"):
-        text = path.read_bytes().decode("utf-8")
-        reader = csv.DictReader(io.StringIO(text, newline=""), dialect="excel-tab")
-        rows += sum(1 for row in reader if row["action"] == "data_feed")
-    return rows
+    return data_feed_rows(root, "tsv")
 
 
 def _assert_reported(stderr: str, expected: dict[int, str]) -> None:

@@ -1,8 +1,9 @@
 """FS-6.3 across processes: ``feedlab publish`` killed between a data file and its control file.
 
 A real subprocess is killed with SIGKILL right after the data file is stored
-(the writer's ``FEEDLAB_TEST_CRASH_AFTER=data`` test hook, or a control-file
-request held by the mock and the process killed from outside). Nothing in it
+(the test-only entry point ``crash_after_data.py``, whose sink kills its own
+process, or a control-file request held by the mock and the process killed
+from outside). Nothing in it
 gets to clean up. Rerunning the *same command*, without ``--seed`` or ``--at``,
 must then add the control file and not duplicate the data file: the batch
 journal supplies the first run's export time and random name parts. A third
@@ -34,7 +35,6 @@ from reliability_support import (
 )
 
 from feedcore.verify.layout import classify
-from feedcore.writer import CRASH_ENV
 from mock_targets.faults import S3Stall, Stall
 from mock_targets.reports import Operation
 
@@ -93,7 +93,7 @@ def test_fs6_3_sigkill_between_data_and_control_then_rerun_adds_only_the_control
     config_path, events_path = write_inputs(tmp_path, target.config, EVENTS)
     args = publish_args(target, config_path, events_path)
 
-    crashed = run_feedlab(*args, env={**target_env(target), CRASH_ENV: "data"})
+    crashed = run_feedlab(*args, env=target_env(target), crash_after_data=True)
     assert crashed.returncode == KILLED, crashed.stderr
     before = target.files()
     assert _kinds(before) == ["data"], "killed after the first data file, before its control"

@@ -223,7 +223,7 @@ class DeliveryMachine(RuleBasedStateMachine):
         for key, data in files.items():
             kind = classify(key)
             if kind == "partial":
-                match = PARTIAL_RE.match(key.rpartition("/")[2])
+                match = PARTIAL_RE.fullmatch(key.rpartition("/")[2])
                 assert match is not None
                 final = f"{key.rpartition('/')[0]}/{match['name']}"
                 assert final in known, f"partial of an unknown file: {key}"

@@ -20,7 +20,6 @@ from pathlib import Path
 import asyncssh
 import boto3
 import pytest
-from moto.core.authorization import enable_iam_authentication
 from reliability_support import (
     AT,
     S3Target,
@@ -33,19 +32,19 @@ from reliability_support import (
     writer,
 )
 
+from feedcore import logsafety, targets
 from feedcore.config import load_config
 from feedcore.errors import AuthError, SinkError
 from feedcore.sinks.base import Payload
 from feedcore.sinks.s3 import S3Sink
 from feedcore.sinks.sftp import SFTPSink
-from feedcore.targets import TargetOptions
 from mock_targets.faults import S3Fail
 from mock_targets.s3 import MockS3Server
 from mock_targets.sftp import MockSFTPServer
 
 SECRET_KEY = "wJalrXUtnFEMI-K7MDENG-bPxRfiCY-feedlab-secret-9f2c"
 SESSION_TOKEN = "IQoJb3JpZ2luX2VjEFeedlabSessionToken0123456789abcdefZZ"
-ACCESS_KEY = "AKIAFEEDLABSECRETS01"
+ACCESS_KEY = "ASIAFEEDLABSECRETS01"  # temporary credentials: they carry a session token
 PASSWORD_FLAG = "sftp-pass-Zq81-never-print"
 #: A request signature or a signed credential, however botocore formats it.
 SIGNED = re.compile(r"(?i)(signature['\"]?\s*[:=]\s*b?['\"]?\s*[0-9a-f]{16,}|credential=AKIA)")
@@ -62,7 +61,9 @@ def _assert_clean(text: str, *secrets: str) -> None:
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Everything at DEBUG, the libraries' loggers explicitly included."""
+    """Everything at DEBUG, the libraries' loggers explicitly included, with secret
+    redaction installed as a service (or the CLI, or the app) installs it."""
+    logsafety.install()
     caplog.set_level(logging.DEBUG)
     for name in LIBRARY_LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
@@ -78,18 +79,23 @@ def _all_log_text(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(formatter.format(record) for record in caplog.records)
 
 
-def _secret_session(region: str) -> boto3.session.Session:
+def _secret_session(region: str, secret: str = SECRET_KEY) -> boto3.session.Session:
     return boto3.session.Session(
         aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_secret_access_key=secret,
         aws_session_token=SESSION_TOKEN,
         region_name=region,
     )
 
 
+#: A secret the server does not accept for ACCESS_KEY: its requests are refused.
+WRONG_SECRET = SECRET_KEY[::-1]
+
+
 def test_s3_credentials_never_reach_log_records_even_at_debug(
     s3_target: S3Target, debug_logs: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
+    s3_target.server.allow(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
     session = _secret_session(s3_target.server.region)
     sink = s3_target.sink(session=session, multipart_threshold=5 * MiB)
     sink.put("a/small.csv", Payload.from_bytes(b"rows\r\n"))
@@ -97,16 +103,17 @@ def test_s3_credentials_never_reach_log_records_even_at_debug(
     s3_target.faults.add(S3Fail(["PutObject"], "503", files="any"))
     with pytest.raises(SinkError) as transient:
         sink.put("a/refused.csv", Payload.from_bytes(b"rows"))
-    with enable_iam_authentication(), pytest.raises(AuthError) as refused:
-        sink.put("a/denied.csv", Payload.from_bytes(b"rows"))
+    denied = s3_target.sink(session=_secret_session(s3_target.server.region, WRONG_SECRET))
+    with pytest.raises(AuthError) as refused:
+        denied.put("a/denied.csv", Payload.from_bytes(b"rows"))
     text = _all_log_text(debug_logs)
     assert any(
         r.name.startswith("botocore") and r.levelno == logging.DEBUG for r in debug_logs.records
     )
     assert "x-amz-security-token" in text.lower()  # the header was logged, its value masked
-    _assert_clean(text, SECRET_KEY, SESSION_TOKEN)
+    _assert_clean(text, SECRET_KEY, WRONG_SECRET, SESSION_TOKEN)
     for exc in (transient.value, refused.value):
-        _assert_clean(f"{exc} {exc!r}", SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
+        _assert_clean(f"{exc} {exc!r}", SECRET_KEY, WRONG_SECRET, SESSION_TOKEN, ACCESS_KEY)
     _assert_clean(repr(sink), SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
 
 
@@ -129,7 +136,16 @@ def test_sftp_password_never_reaches_log_records_even_at_debug(
 
 
 def test_reprs_hide_every_secret(tmp_path: Path) -> None:
-    options = TargetOptions(password=PASSWORD_FLAG, user="u", endpoint_url="http://h:1")
+    specs = [
+        targets.SFTPTarget(
+            "h", 22, username="u", known_hosts=tmp_path / "kh", password=PASSWORD_FLAG
+        ),
+        targets.S3Target(
+            "feed-bucket",
+            f"http://user:{SECRET_KEY}@127.0.0.1:9",
+            session=_secret_session("us-east-1"),
+        ),
+    ]
     sftp = SFTPSink("h", 22, username="u", known_hosts=tmp_path / "kh", password=PASSWORD_FLAG)
     s3 = S3Sink(
         "feed-bucket",
@@ -139,7 +155,7 @@ def test_reprs_hide_every_secret(tmp_path: Path) -> None:
     mock_s3 = MockS3Server()
     mock_sftp = MockSFTPServer(root=tmp_path / "root", workdir=tmp_path / "keys")
     try:
-        texts = [repr(options), repr(sftp), repr(s3), repr(mock_s3), repr(mock_sftp)]
+        texts = [*map(repr, specs), repr(sftp), repr(s3), repr(mock_s3), repr(mock_sftp)]
         for text in texts:
             _assert_clean(text, PASSWORD_FLAG, SECRET_KEY, SESSION_TOKEN, mock_sftp.password)
         assert mock_s3.secret_access_key not in repr(mock_s3)
@@ -151,12 +167,13 @@ def test_reprs_hide_every_secret(tmp_path: Path) -> None:
 # -- the command line ---------------------------------------------------------------------
 
 
-def _secret_env(server: MockS3Server) -> dict[str, str]:
+def _secret_env(server: MockS3Server, secret: str = SECRET_KEY) -> dict[str, str]:
+    server.allow(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
     env = s3_env(server)
     env.update(
         {
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": SESSION_TOKEN,
         }
     )
@@ -170,11 +187,13 @@ def test_publish_vv_to_s3_prints_no_credentials(s3_target: S3Target, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "DEBUG feedlab.cli" in done.stderr and "INFO feedlab.cli: put" in done.stderr
     _assert_clean(done.stdout + done.stderr, SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
-    with enable_iam_authentication():  # the server now refuses our (unknown) key
-        refused = run_feedlab("-vv", *args, "--new-batch", env=_secret_env(s3_target.server))
+    wrong = _secret_env(s3_target.server, WRONG_SECRET)  # the server refuses this secret
+    refused = run_feedlab("-vv", *args, "--new-batch", env=wrong)
     assert refused.returncode == 1
     assert "refused the credentials" in refused.stderr and "Traceback" not in refused.stderr
-    _assert_clean(refused.stdout + refused.stderr, SECRET_KEY, SESSION_TOKEN, ACCESS_KEY)
+    _assert_clean(
+        refused.stdout + refused.stderr, SECRET_KEY, WRONG_SECRET, SESSION_TOKEN, ACCESS_KEY
+    )
 
 
 def test_publish_vv_to_sftp_prints_no_password(sftp_target: SFTPTarget, tmp_path: Path) -> None:

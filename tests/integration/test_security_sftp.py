@@ -31,6 +31,7 @@ from reliability_support import (
     make_events,
     publish_args,
     run_feedlab,
+    sftp_session,
     write_inputs,
     writer,
 )
@@ -277,20 +278,10 @@ def test_fs6_5_hypothesis_remote_names_never_write_outside_the_mock_root(tmp_pat
     (root / "inside").mkdir()
     before = _snapshot(outside) | {"..": (0, 0)}
 
-    with MockSFTPServer(root=root, workdir=tmp_path / "keys") as server:
-        loop = asyncio.new_event_loop()
-        conn = loop.run_until_complete(
-            asyncssh.connect(
-                server.host,
-                server.port,
-                username=server.username,
-                client_keys=[str(server.private_key_file)],
-                known_hosts=str(server.known_hosts_file),
-                agent_path=None,
-                config=None,
-            )
-        )
-        sftp = loop.run_until_complete(conn.start_sftp_client())
+    with (
+        MockSFTPServer(root=root, workdir=tmp_path / "keys") as server,
+        sftp_session(server) as (sftp, loop),
+    ):
 
         async def attempt(name: str) -> None:
             for action in (
@@ -326,12 +317,7 @@ def test_fs6_5_hypothesis_remote_names_never_write_outside_the_mock_root(tmp_pat
                 assert moved, "the renamed folder left the root"
                 (root / "inside").mkdir()
 
-        try:
-            escape()
-        finally:
-            conn.close()
-            loop.run_until_complete(conn.wait_closed())
-            loop.close()
+        escape()
     assert (outside / "secret.txt").read_text() == "do not touch"
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
 

@@ -10,10 +10,12 @@ import pytest
 
 from feedcore import naming
 from feedcore.config import load_config
-from feedcore.demo import build_demo
+from feedcore.demo import DEMO_SEED, build_demo
+from feedcore.simulate import contacts
 from feedlab.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 def test_demo_command_writes_bundle_with_layout_readme_and_screenshot(
@@ -24,8 +26,14 @@ def test_demo_command_writes_bundle_with_layout_readme_and_screenshot(
     assert f"wrote {out}" in capsys.readouterr().out
     archive = zipfile.ZipFile(out)
     names = archive.namelist()
-    assert names[:2] == ["README.md", "screenshot.svg"]
-    files = names[2:]
+    assert names[:5] == [
+        "README.md",
+        "screenshot.svg",
+        "index.html",
+        "control.schema.json",
+        "poll_control_files.py",
+    ]
+    files = names[5:]
     assert [n.rpartition("/")[0] for n in files] == [
         "acme-data-feeds/exports/daily/2026/11/27",
         "acme-data-feeds/exports/daily/2026/11/27",
@@ -33,7 +41,7 @@ def test_demo_command_writes_bundle_with_layout_readme_and_screenshot(
         "acme-data-feeds/exports/daily/2026/11/28",
     ]
     data = [n.rpartition("/")[2] for n in files if not n.rpartition("/")[2].startswith("control_")]
-    assert all(naming.DATA_NAME_RE.match(name) for name in data)
+    assert all(naming.DATA_NAME_RE.fullmatch(name) for name in data)
     assert [name.split("_")[2] for name in data] == ["add", "remove"]
     for name in data:
         assert any(n.endswith(naming.control_file_name(name)) for n in files)
@@ -59,12 +67,22 @@ def test_demo_bundle_is_reproducible_and_hashed_feeds_hold_no_address(
     second = build_demo(config, tmp_path / "b.zip", screenshot=None)
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
     assert first.members == second.members
-    assert first.members[0].startswith("README") and all(
-        m.startswith("sftp.globex.example/feeds/winback/2026/11/2") for m in first.members[1:]
+    assert first.members[:4] == (
+        "README.md",
+        "index.html",
+        "control.schema.json",
+        "poll_control_files.py",
+    )
+    assert all(
+        m.startswith("sftp.globex.example/feeds/winback/2026/11/2") for m in first.members[4:]
     )
     archive = zipfile.ZipFile(tmp_path / "a.zip")
     text = b"".join(archive.read(n) for n in archive.namelist()).decode()
-    assert "@" not in text
+    # No address, neither any simulated contact's nor anything shaped like one. (The
+    # loaders may hold "@" as SQL needs it: a Snowflake stage is written @%table.)
+    assert not EMAIL_RE.search(text)
+    for contact in contacts(first.batches[0].events, DEMO_SEED):
+        assert contact.email not in text
     assert re.search(r'"identifier":"[0-9a-f]{64}"', text)
     assert "SHA-256" in archive.read("README.md").decode()
 

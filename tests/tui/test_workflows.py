@@ -21,7 +21,7 @@ async def test_f5_lands_data_file_then_control_file_in_tree_and_log(welcome: Pat
         await export(pilot)
         (data,) = files_of(pilot, "data")
         (control,) = files_of(pilot, "control")
-        assert naming.DATA_NAME_RE.match(data.name)
+        assert naming.DATA_NAME_RE.fullmatch(data.name)
         assert control.name == naming.control_file_name(data.name)
         assert data.key.startswith("exports/daily/2026/11/27/acme_1234_add_")
         assert data.bucket == "acme-data-feeds"
@@ -66,9 +66,8 @@ async def test_control_preview_shows_json_and_verify_result(welcome: Path) -> No
         checks = text_of(pilot.app.query_one("#control-checks", Static))
         assert checks.startswith("✓ Verified: matches its data file")
         assert "✗" not in checks
-        assert "feedlab verify: conformant" in checks
-        assert "data file present" in checks and "file URL is where the data file is" in checks
-        assert re.search(r"rows \d+ = records in the data file", checks)
+        assert "feedlab verify: conformant to the config" in checks
+        assert re.search(r"data file \S+\.csv: \d+ records, as the control file says", checks)
 
 
 async def test_save_load_round_trip(welcome: Path, tmp_path: Path) -> None:
@@ -253,7 +252,7 @@ async def test_demo_action_writes_zip_with_expected_members(welcome: Path, tmp_p
         await settle(pilot)
     names = zipfile.ZipFile(out).namelist()
     assert names[:2] == ["README.md", "screenshot.svg"]
-    data = [n for n in names if naming.DATA_NAME_RE.match(n.rpartition("/")[2])]
+    data = [n for n in names if naming.DATA_NAME_RE.fullmatch(n.rpartition("/")[2])]
     controls = [n for n in names if n.rpartition("/")[2].startswith("control_")]
     assert len(data) == len(controls) == 2  # an add batch, then a remove batch a day later
     assert all(n.startswith("acme-data-feeds/exports/daily/2026/11/2") for n in data)
@@ -299,5 +298,6 @@ async def test_control_preview_reports_a_mismatch_with_the_current_config(welcom
         await select(pilot, control)
         checks = text_of(pilot.app.query_one("#control-checks", Static))
         assert checks.startswith("✗ Does not match its data file")
-        assert "path differ from the config" in checks
-        assert "feedlab verify:" in checks and "[FS-" in checks
+        # verify's own findings, about both files (the folder and the control file's path)
+        assert "'exports/daily/v2'" in checks and "[FS-4.3]" in checks
+        assert "[FS-5.1]" in checks

@@ -91,3 +91,36 @@ def test_quiet_libraries_caps_third_party_debug() -> None:
         assert logger.level == logging.INFO
     finally:
         logger.setLevel(previous)
+
+
+def test_secrets_registered_before_install_are_masked_once_it_is_installed() -> None:
+    """A sink registers its secrets whether or not redaction is on; installing later
+    masks them from then on, and nothing is installed by importing or opening a sink."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import io, logging
+        from pathlib import Path
+        factory = logging.getLogRecordFactory()
+        from feedcore.sinks.sftp import SFTPSink
+        sink = SFTPSink("h", 22, username="u", known_hosts=Path("kh"),
+                        password="hunter2-but-longer-Zq9")
+        assert logging.getLogRecordFactory() is factory, "opening a sink installed redaction"
+        stream = io.StringIO()
+        logging.basicConfig(stream=stream, level=logging.INFO, format="%(message)s")
+        logging.getLogger("x").info("before %s", "hunter2-but-longer-Zq9")
+        from feedcore import logsafety
+        logsafety.install()
+        logging.getLogger("x").info("after %s", "hunter2-but-longer-Zq9")
+        sink.close()
+        print(stream.getvalue())
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "before hunter2-but-longer-Zq9" in out  # not installed: a service's own choice
+    assert "after ***" in out

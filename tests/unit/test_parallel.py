@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from feedcore import parallel
+from feedcore.events import EventReader
+from feedcore.eventsource import open_source
 
 ROOT = Path(__file__).resolve().parents[2]
 FEEDLAB = str(Path(sys.executable).parent / "feedlab")
@@ -40,8 +42,8 @@ def big_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path.write_bytes(b"".join(lines))
     probe = subprocess.run(  # a fresh, single-threaded process, as `publish` is
         [sys.executable, "-c",
-         "import sys; from pathlib import Path; from feedcore import parallel; "
-         "print(parallel.split_point(Path(sys.argv[1]), 2))", str(path)],
+         "import sys; from feedcore import parallel; from feedcore.eventsource import open_source; "
+         "print(parallel.split_point(open_source(sys.argv[1], digest=False), 2))", str(path)],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert probe.stdout.strip() != "None", "big enough to be split"
@@ -96,11 +98,33 @@ def test_fs7_bad_line_only_in_the_second_half_is_numbered_globally(
 def test_split_is_declined_for_small_files_threads_and_one_worker(tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_bytes(BAD * 10)
-    assert parallel.split_point(small, 2) is None
+    with open_source(small, digest=False) as source:
+        assert parallel.split_point(source, 2) is None
     assert parallel.split_point(None, 2) is None
     big = tmp_path / "big.jsonl"
     big.write_bytes(BAD * (parallel.MIN_SPLIT_BYTES // len(BAD) + 10))
-    assert parallel.split_point(big, 1) is None
-    offset = parallel.split_point(big, 2)
+    with open_source(big, digest=False) as source:
+        assert parallel.split_point(source, 1) is None
+        offset = parallel.split_point(source, 2)
     if offset is not None:  # None when this test process already runs threads
         assert big.read_bytes()[offset - 1 : offset] == b"\n"
+    with open(big, "rb") as stream:  # a stream cannot be split
+        assert parallel.split_point(EventReader(stream).splittable, 2) is None
+
+
+def test_fs7_oversized_lines_in_both_halves_are_numbered_alike_split_or_not(
+    big_events: Path, tmp_path: Path
+) -> None:
+    """The helper reads its half block by block too: a 2 MiB line is one bad line there."""
+    lines = big_events.read_bytes().split(b"\n")
+    huge = b'{"type": "enter", "email": "h@example.com", "attributes": {"b": "' + b"x" * (2 << 20)
+    lines.insert(10, huge + b'"}}')
+    lines.insert(len(lines) - 10, huge)  # never closed: not JSON either way
+    events = tmp_path / "huge.jsonl"
+    events.write_bytes(b"\n".join(lines))
+    single = publish(events, tmp_path / "one", 1)
+    split = publish(events, tmp_path / "two", 2)
+    assert single.returncode == split.returncode == 0, single.stderr + split.stderr
+    assert single.stderr == split.stderr and single.stdout == split.stdout
+    assert single.stderr.count("the limit is 1,048,576") == 2
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")

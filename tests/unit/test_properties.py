@@ -143,7 +143,7 @@ def test_fs4_1_fs4_2_fs4_3_names_and_folders(case: tuple[Any, ...]) -> None:
     for delivered in result.files:
         where, _, name = delivered.data_key.rpartition("/")
         assert where == folder, "FS-4.3"
-        assert naming.DATA_NAME_RE.match(name), f"FS-4.1: {name!r}"
+        assert naming.DATA_NAME_RE.fullmatch(name), f"FS-4.1: {name!r}"
         parts = naming.parse_data_name(name)
         assert parts is not None
         assert (parts.client, parts.flow_id, parts.operation) == (

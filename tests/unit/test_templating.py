@@ -260,6 +260,19 @@ def test_fs2_5_compiling_a_bomb_evaluates_nothing(source: str) -> None:
         tracemalloc.stop()
 
 
+@pytest.mark.parametrize("source", CONSTANT_BOMBS)
+def test_fs2_5_linting_a_bomb_evaluates_nothing(source: str) -> None:
+    """``feedcore.lint`` compiles templates (``jinja2.meta``) as a form is typed."""
+    from feedcore import lint
+
+    tracemalloc.start()
+    try:
+        lint.lint_template(source, "feed.contexts[0].value")
+        assert tracemalloc.get_traced_memory()[1] < 16 << 20
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize(
     "condition",
     ["'x' * 10 ** 9 != ''", "range(10 ** 9)|length > 0", "7 ** (10 ** 8) > 1", "lipsum(10 ** 6)"],

@@ -164,7 +164,7 @@ Checker = Callable[[str], object]
 
 def check_flow_id(value: str) -> int:
     text = value.strip()
-    if not text.isdigit() or int(text) <= 0:
+    if not rules.is_digits(text) or int(text) <= 0:
         raise ValueError(f"{value!r} is not a flow id: use a positive whole number, e.g. 1234")
     return int(text)
 
@@ -255,7 +255,7 @@ def _extras(data: Mapping[str, Any], known: tuple[str, ...]) -> tuple[tuple[str,
 
 def _int_or_text(value: str) -> int | str:
     text = value.strip()
-    return int(text) if text.isdigit() else value
+    return int(text) if rules.is_digits(text) else value
 
 
 def _number_or_text(value: str) -> float | int | str:

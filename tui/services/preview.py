@@ -54,11 +54,11 @@ class ControlPreview:
 
 def kind_of(name: str) -> str:
     """``data``, ``control``, ``partial`` or ``other`` (by FS-4 names)."""
-    if naming.PARTIAL_RE.match(name):
+    if naming.PARTIAL_RE.fullmatch(name):
         return "partial"
-    if naming.CONTROL_NAME_RE.match(name):
+    if naming.CONTROL_NAME_RE.fullmatch(name):
         return "control"
-    if naming.DATA_NAME_RE.match(name):
+    if naming.DATA_NAME_RE.fullmatch(name):
         return "data"
     return "other"
 
@@ -143,21 +143,11 @@ def _cell(value: Any) -> Cell:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def count_records(data: bytes, fmt: str) -> int:
-    """Data records in a whole file (the CSV/TSV header not counted)."""
-    if fmt == "jsonl":
-        return sum(1 for line in data.split(b"\n") if line.strip())
-    dialect = "excel-tab" if fmt == "tsv" else "excel"
-    text = data.decode("utf-8", errors="replace")
-    count = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), dialect=dialect))
-    return max(count - 1, 0)
-
-
-def pretty_json(data: bytes) -> tuple[str, Any]:
-    """(indented text, parsed value); a file that is not JSON comes back as text."""
+def pretty_json(data: bytes) -> str:
+    """Indented JSON text; a file that is not JSON comes back as it is."""
     text = data.decode("utf-8", errors="replace")
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        return text, None
-    return json.dumps(value, indent=2, ensure_ascii=False), value
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from feedcore import rules
 from feedcore.config import FeedConfig
 from feedcore.events import Event
 from feedcore.simulate import contacts, simulate_events
@@ -50,14 +51,14 @@ def warm_up(seed: int) -> None:
 
 def parse_count(text: str, what: str) -> int:
     value = text.strip().replace("_", "").replace(",", "")
-    if not value.isdigit():
+    if not rules.is_digits(value):
         raise ValueError(f"{text!r}: {what} must be a whole number >= 0, e.g. 100")
     return int(value)
 
 
 def parse_seed(text: str) -> int:
     value = text.strip()
-    if not value.lstrip("-").isdigit():
+    if not rules.is_integer(value):
         raise ValueError(f"{text!r}: the seed must be a whole number, e.g. 42")
     return int(value)
 

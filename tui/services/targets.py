@@ -1,24 +1,26 @@
-"""The two in-process mock servers the app delivers to, and sinks for them.
+"""The two in-process mock servers the app delivers to, and the sinks it uses on them.
 
 Starting and stopping are blocking (moto binds a socket, asyncssh generates
-keys); the app calls them from a thread worker. The configured host/bucket is
-kept for names and URLs (FS-4.4); only the connection goes to the mock.
+keys); the app calls them from a thread worker. The servers hand out target
+specs of themselves and the app opens them with :func:`feedcore.targets.open_sink`,
+as ``feedlab publish`` does: it delivers, lists, reads and previews through the
+same S3 and SFTP sinks production uses (a preview reads only the head of a
+file). The configured host/bucket is kept for names and URLs (FS-4.4); only
+the connection goes to the mock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from feedcore.config import FeedConfig
 from feedcore.errors import SinkError
-from feedcore.sinks.base import ObjectInfo, Sink
-from feedcore.sinks.local import LocalSink
+from feedcore.sinks.base import Sink, read_head
+from feedcore.targets import open_sink
 from mock_targets.reports import Operation
 
 if TYPE_CHECKING:
@@ -59,6 +61,8 @@ class MockTargets:
         self._error: str | None = None
         self._buckets: set[str] = set()
         self._sinks: dict[tuple[str, str], Sink] = {}
+        #: Sinks the app reads with, per (server, bucket): one connection each, kept.
+        self._readers: dict[tuple[str, str], Sink] = {}
         self._session: Any = None
         self._client: Any = None
         self._lock = threading.Lock()
@@ -83,8 +87,10 @@ class MockTargets:
             self.s3.subscribe(self._report)
             self.sftp = MockSFTPServer().start()
             self.sftp.subscribe(self._report)
-            # One session and one admin client for the app's life: botocore loads its
-            # service models per session, which costs more than any request.
+            # One session for the app's life: botocore loads its service models per
+            # session, which costs more than any request. The admin client creates and
+            # lists buckets (the server's business, not a target's); files are read
+            # through sinks.
             self._session = self.s3.session()
             self._client = self._make_client(self._session)
             self._client.list_buckets()  # moto's backend warms up now, not on the first F5
@@ -148,8 +154,9 @@ class MockTargets:
 
     def _drop_sinks(self) -> list[Sink]:
         with self._lock:
-            sinks = list(self._sinks.values())
+            sinks = [*self._sinks.values(), *self._readers.values()]
             self._sinks.clear()
+            self._readers.clear()
         return sinks
 
     def _open_sink(self, config: FeedConfig) -> Sink:
@@ -180,58 +187,43 @@ class MockTargets:
 
     # -- reading back -------------------------------------------------------------------
 
+    def location(self, ref: FileRef) -> Sink:
+        """The sink on the bucket or SFTP root holding ``ref`` (also what verify reads)."""
+        slot = (ref.server, ref.bucket)
+        with self._lock:
+            sink = self._readers.get(slot)
+        if sink is None:
+            if ref.server == "sftp":
+                sink = open_sink(self._sftp().target())
+            else:
+                sink = open_sink(self._s3().target(ref.bucket, session=self._session))
+            with self._lock:
+                sink, extra = self._readers.setdefault(slot, sink), sink
+            if extra is not sink:  # another thread opened one first
+                extra.close()
+        return sink
+
     def read(self, ref: FileRef, limit: int | None = None) -> tuple[bytes, bool]:
-        """The file's bytes (at most ``limit``), and whether they were cut short."""
-        if ref.server == "sftp":
-            path = self._sftp_path(ref.key)
-            try:
-                size = path.stat().st_size
-                with path.open("rb") as fh:
-                    data = fh.read() if limit is None else fh.read(limit)
-            except OSError as exc:
-                raise SinkError(f"cannot read {ref.key}: {exc.strerror or exc}") from None
-            return data, len(data) < size
-        client = self._admin()
-        try:
-            extra = {"Range": f"bytes=0-{limit - 1}"} if limit else {}
-            response = client.get_object(Bucket=ref.bucket, Key=ref.key, **extra)
-            data = bytes(response["Body"].read())
-            total = _total_size(response.get("ContentRange"), len(data))
-        except Exception as exc:
-            raise SinkError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from None
-        return data, len(data) < total
+        """The file's bytes (at most ``limit``: only those are fetched), and whether
+        they were cut short."""
+        sink = self.location(ref)
+        if limit is None:
+            return sink.read(ref.key), False
+        return read_head(sink, ref.key, limit)
 
     def exists(self, ref: FileRef) -> bool:
-        if ref.server == "sftp":
-            return self._sftp_path(ref.key).is_file()
-        try:
-            self._admin().head_object(Bucket=ref.bucket, Key=ref.key)
-            return True
-        except Exception:
-            return False
+        return self.location(ref).exists(ref.key)
 
     def listing(self) -> Iterator[FileRef]:
         """Everything both servers hold (used to rebuild the tree)."""
         if self.s3 is not None:
-            client = self._admin()
-            for bucket in client.list_buckets().get("Buckets", []):
-                name = bucket["Name"]
-                pages = client.get_paginator("list_objects_v2").paginate(Bucket=name)
-                for page in pages:
-                    for item in page.get("Contents", []):
-                        yield FileRef("s3", name, str(item["Key"]))
+            for bucket in self._admin().list_buckets().get("Buckets", []):
+                name = str(bucket["Name"])
+                for info in self.location(FileRef("s3", name, "")).list():
+                    yield FileRef("s3", name, info.key)
         if self.sftp is not None:
-            root = self.sftp.root
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    yield FileRef("sftp", "", Path(dirpath, name).relative_to(root).as_posix())
-
-    def location(self, ref: FileRef) -> S3Location | LocalSink:
-        """The bucket or SFTP root holding ``ref``, readable by ``feedcore.verify``."""
-        if ref.server == "sftp":
-            return LocalSink(self._sftp().root)
-        return S3Location(self._admin(), ref.bucket)
+            for info in self.location(FileRef("sftp", "", "")).list():
+                yield FileRef("sftp", "", info.key)
 
     def clear(self) -> None:
         """Empty both servers (the tree and log show the deletions)."""
@@ -261,7 +253,7 @@ class MockTargets:
         return self.s3
 
     def _admin(self) -> Any:
-        """The boto3 client the app reads and administers the S3 mock with."""
+        """The boto3 client the app administers the S3 mock's buckets with."""
         if self._client is None:
             raise SinkError("the S3 mock server is not running")
         return self._client
@@ -283,41 +275,3 @@ class MockTargets:
         if self.sftp is None:
             raise SinkError("the SFTP mock server is not running")
         return self.sftp
-
-    def _sftp_path(self, key: str) -> Path:
-        root = self._sftp().root
-        path = (root / key).resolve()
-        if root != path and root not in path.parents:
-            raise SinkError(f"{key!r} is outside the SFTP root")
-        return path
-
-
-class S3Location:
-    """A bucket as ``feedcore.verify`` reads one: ``list(prefix)`` and ``read(key)``."""
-
-    def __init__(self, client: Any, bucket: str) -> None:
-        self.client = client
-        self.bucket = bucket
-
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix
-        )
-        for page in pages:
-            for item in page.get("Contents", []):
-                yield ObjectInfo(str(item["Key"]), int(item["Size"]))
-
-    def read(self, key: str) -> bytes:
-        try:
-            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-        except Exception as exc:
-            raise SinkError(f"cannot read s3://{self.bucket}/{key}: {exc}") from None
-
-
-def _total_size(content_range: str | None, fallback: int) -> int:
-    """``bytes 0-99/1234`` -> 1234."""
-    if content_range and "/" in content_range:
-        tail = content_range.rpartition("/")[2]
-        if tail.isdigit():
-            return int(tail)
-    return fallback

@@ -269,8 +269,8 @@ class Workbench(PlainNotify, Vertical):
             fmt = format_of(ref.name)
             if kind_of(ref.name) == "control":
                 data, _ = self.targets.read(ref)
-                text, document = pretty_json(data)
-                checks = check_control(self.targets, ref, document, config)
+                text = pretty_json(data)
+                checks = check_control(self.targets, ref, config)
                 self.post_message(m.PreviewLoaded(ref, ControlPreview(text, checks), len(data)))
             elif fmt is not None:
                 data, truncated = self.targets.read(ref, HEAD_BYTES)

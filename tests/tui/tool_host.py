@@ -1,0 +1,50 @@
+"""A tiny app that pushes one screen, records what is copied, and fixed fake details."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from tui.services.connect import ConnectDetails
+
+SECRET = "s3cr3t-for-tests"
+PASSWORD = "pw-for-tests"
+
+
+def fake_details(folder: Path = Path("/run/feedlab")) -> ConnectDetails:
+    """Fixed ports and paths, so nothing machine-dependent reaches a snapshot."""
+    return ConnectDetails(
+        s3_endpoint_url="http://127.0.0.1:4566",
+        s3_region="us-east-1",
+        s3_access_key_id="feedlab",
+        s3_secret_access_key=SECRET,
+        s3_credentials_file=folder / "aws-credentials",
+        sftp_host="127.0.0.1",
+        sftp_port=2222,
+        sftp_username="feedlab",
+        sftp_password=PASSWORD,
+        sftp_private_key_file=folder / "client_ed25519",
+        sftp_known_hosts_file=folder / "known_hosts",
+        sftp_root=folder / "root",
+    )
+
+
+class HostApp(App[None]):
+    """Pushes ``screen`` (or ``screen(app)``) on mount; ``copied`` holds every copied text."""
+
+    def __init__(self, screen: Screen[Any] | Callable[[HostApp], Screen[Any]]) -> None:
+        super().__init__()
+        self._first = screen
+        self.copied: list[str] = []
+
+    def on_mount(self) -> None:
+        first = self._first
+        self.push_screen(first if isinstance(first, Screen) else first(self))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.copied.append(text)
+        super().copy_to_clipboard(text)
