@@ -491,7 +491,7 @@ def batch_time(n: int) -> datetime:
 CRASH_AFTER_DATA = Path(__file__).with_name("crash_after_data.py")
 
 
-def _feedlab_command(crash_after_data: bool = False) -> list[str]:
+def feedlab_command(crash_after_data: bool = False) -> list[str]:
     if crash_after_data:
         return [sys.executable, str(CRASH_AFTER_DATA)]
     script = Path(sys.executable).with_name("feedlab")
@@ -512,7 +512,7 @@ def run_feedlab(
     first data file is stored (:mod:`crash_after_data`, a test-only entry point).
     """
     return subprocess.run(
-        [*_feedlab_command(crash_after_data), *map(str, args)],
+        [*feedlab_command(crash_after_data), *map(str, args)],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -523,7 +523,7 @@ def run_feedlab(
 
 def start_feedlab(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*_feedlab_command(), *map(str, args)],
+        [*feedlab_command(), *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

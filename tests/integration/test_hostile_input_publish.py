@@ -26,9 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reliability_support import data_feed_rows, run_feedlab
-
-from feedcore.writer import CRASH_ENV
+from reliability_support import data_feed_rows, feedlab_command, run_feedlab
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "fixtures" / "feeds" / "welcome_tsv_sftp.toml"
@@ -58,14 +56,14 @@ def _publish(
     pass_fds: tuple[int, ...] = (),
     stdin: int | None = None,
     preexec: Callable[[], None] | None = None,
-    extra_env: dict[str, str] | None = None,
+    crash_after_data: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).with_name("feedlab")), "publish", str(CONFIG)]
+    command = [*feedlab_command(crash_after_data), "publish", str(CONFIG)]
     return subprocess.run(
         [*command, *map(str, args)],
         capture_output=True,
         text=True,
-        env=_env(tmp_path, **(extra_env or {})),
+        env=_env(tmp_path),
         timeout=120,
         check=False,
         pass_fds=pass_fds,
@@ -258,7 +256,7 @@ def test_fs7_a_killed_run_leaves_its_stdin_copy_only_until_the_next_run(tmp_path
     out = tmp_path / "out"
     with events.open("rb") as stdin:
         killed = _publish(tmp_path, "--events", "-", "--to-dir", out, stdin=stdin.fileno(),
-                          extra_env={CRASH_ENV: "data"})  # fmt: skip
+                          crash_after_data=True)  # fmt: skip
     assert killed.returncode == -signal.SIGKILL
     [left] = list(_tmpdir(tmp_path).iterdir())
     assert left.name.startswith("feedlab-events-")
