@@ -35,6 +35,7 @@ from feedcore.errors import (
     RenderError,
     SinkError,
     SpoolError,
+    TemplateLimitError,
     TransientSinkError,
     VerifyError,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "SinkError",
     "SpoolError",
     "TargetSpec",
+    "TemplateLimitError",
     "TransientSinkError",
     "VerifyError",
     "load_config",

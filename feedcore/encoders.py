@@ -42,11 +42,18 @@ _DELIMITER = {"csv": ",", "tsv": "\t"}
 
 
 def _delimited_field(value: str | None, needs_quote: re.Pattern[str]) -> str:
+    """One RFC 4180 field, always an exact ``str``.
+
+    The unbound ``str`` methods keep the quoting independent of the value's
+    type: a ``str`` subclass such as ``markupsafe.Markup`` escapes what its
+    own ``replace`` and ``+`` are given (a quote becomes ``&#34;``), which
+    would leave a value with a line break unquoted and forge rows (FS-3.1).
+    """
     if value is None:
         return ""
     if needs_quote.search(value):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+        return '"' + str.replace(value, '"', '""') + '"'  # str.replace: an exact str
+    return value if type(value) is str else str.__str__(value)
 
 
 def _json_value(value: str | None) -> str:

@@ -66,6 +66,18 @@ class RenderError(FeedError):
     """A context template or condition could not be evaluated for a contact."""
 
 
+class TemplateLimitError(RenderError):
+    """A template went over one of the sandbox's bounds (FS-2.5, FS-2.6).
+
+    Its message names the bound only (never contact data), so the export
+    summary counts one warning line per bound however many contacts hit it.
+    """
+
+    def __init__(self, bound: str) -> None:
+        super().__init__(f"over a template bound: {bound}")
+        self.bound = bound
+
+
 class SinkError(FeedError):
     """A delivery target refused or failed an operation."""
 

@@ -30,7 +30,7 @@ from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.encoders import JSON_STRING, NEEDS_QUOTE, FileEncoder, rows_source
 from feedcore.events import CONTAINERS, DECODE_ERRORS, MAX_LINE_BYTES, too_deep
-from feedcore.identity import redact
+from feedcore.identity import holds_address, redact
 from feedcore.rules import DATA_FEED_ACTION
 
 #: slow(number, line) handles one line on the general path.
@@ -113,14 +113,11 @@ def _plan_contexts(config: FeedConfig) -> list[tuple[str | None, str | None]] | 
     """Per context: (constant, None) or (None, attribute); None if any is complex."""
     plan: list[tuple[str | None, str | None]] = []
     for context in config.feed.contexts:
-        constant, renderer = templating.compile_context(context.value)
-        if renderer is None:
-            plan.append((constant, None))
-            continue
-        attribute = templating.simple_attribute(context.value)
-        if attribute is None:
+        constant = templating.constant_text(context.value)
+        attribute = None if constant is not None else templating.simple_attribute(context.value)
+        if constant is None and attribute is None:
             return None
-        plan.append((None, attribute))
+        plan.append((constant, attribute))
     return plan
 
 
@@ -138,21 +135,38 @@ def _lookup(index: int, field: int, hashed: bool) -> str:
 
     A list or object nested deeper than the events' limit goes the slow way, which
     reports the line as bad (the limit is checked only on the values this loop reads).
+    Hashed, the same rule as the general path (:func:`feedcore.rows._without_address`
+    and :func:`feedcore.identity.redact`): an attribute holding the address is out
+    of scope (null); other values keep the output redaction. A string is checked
+    inline; only other values pay a call.
     """
-    lines = [
-        f"        c{index} = a.f{field}",
-        f"        if c{index} is not None and type(c{index}) is not str:",
-        f"            if type(c{index}) in CONTAINERS and too_deep(c{index}):",
+    c = f"c{index}"
+    lines = [f"        {c} = a.f{field}"]
+    if hashed:
+        lines += [
+            f"        if type({c}) is str:",
+            f"            if norm in {c}.lower():",
+            f"                {c} = None",
+            f"        elif {c} is not None:",
+        ]
+    else:
+        lines += [f"        if {c} is not None and type({c}) is not str:"]
+    lines += [
+        f"            if type({c}) in CONTAINERS and too_deep({c}):",
         "                slow(number, line)",
         "                continue",
-        f"            c{index} = str(c{index})",
     ]
-    if hashed:  # decisions (rows.py, identity.redact): the address never leaks
+    if hashed:
         lines += [
-            f"        if c{index} and norm in c{index}.lower():",
-            f"            c{index} = None if c{index}.strip().lower() == norm "
-            f"else redact(c{index}, norm, ident)",
+            f"            if HOLDS({c}, norm):",
+            f"                {c} = None",
+            "            else:",
+            f"                {c} = str({c})",
+            f"                if norm in {c}.lower():",
+            f"                    {c} = redact({c}, norm, ident)",
         ]
+    else:
+        lines += [f"            {c} = str({c})"]
     return "\n".join(lines)
 
 
@@ -218,6 +232,7 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         "sha256": hashlib.sha256,
         "redact": redact,
         "JSON": JSON_STRING,
+        "HOLDS": holds_address,
         "MID": enc.mid,
         "HEAD0": enc.ident_prefix,
     }

@@ -24,7 +24,6 @@ still exits 0; the form shows them under the field.
 from __future__ import annotations
 
 import difflib
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -167,11 +166,12 @@ def _closest(name: str, known: tuple[str, ...], prefix: str) -> str:
     return f" (did you mean {prefix}{match[0]}?)" if match else ""
 
 
-@functools.cache
 def _env() -> Any:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    """The bounded sandbox's environment: ``jinja2.meta`` compiles (and a plain
+    environment's optimizer would fold ``7 ** 10**8`` while a form is being typed)."""
+    from feedcore.sandbox.environment import ENV
 
-    return ImmutableSandboxedEnvironment()
+    return ENV
 
 
 def _template_references(source: str) -> list[Reference]:

@@ -17,7 +17,7 @@ from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.errors import RenderError
 from feedcore.events import Event
-from feedcore.identity import hash_email, normalise, redact
+from feedcore.identity import hash_email, holds_address, normalise, redact
 from feedcore.rules import DATA_FEED_ACTION
 
 Row = tuple[str | None, ...]
@@ -125,15 +125,11 @@ class RowBuilder:
 
 
 def _without_address(attributes: dict[str, Any], address: str) -> dict[str, Any]:
-    """**[decision]** In a hashed feed, an attribute holding the raw address is hidden.
+    """**[decision]** In a hashed feed, every attribute that holds the address is hidden.
 
-    FS-2.5 keeps the raw address out of scope; an attribute that repeats it (an
-    ``email`` field, say) would smuggle it back into a context column.
+    :func:`~feedcore.identity.holds_address` decides, for the attribute's name
+    and its value (strings nested in lists and objects included), so no
+    transformation of an attribute can bring the address back into a column.
     """
-    if not any(isinstance(v, str) and v.strip().lower() == address for v in attributes.values()):
-        return attributes
-    return {
-        k: v
-        for k, v in attributes.items()
-        if not (isinstance(v, str) and v.strip().lower() == address)
-    }
+    kept = {k: v for k, v in attributes.items() if not holds_address((k, v), address)}
+    return attributes if len(kept) == len(attributes) else kept

@@ -1,15 +1,18 @@
-"""Contexts and conditions (FS-2.5, FS-2.6): sandboxed Jinja2, compiled once per export.
+"""Contexts and conditions (FS-2.5, FS-2.6): compiled once per export, rendered bounded.
 
 A context value is a template; the common shapes get fast paths because they run
-once per contact on the hot path:
+once per contact on the hot path, and neither loads Jinja2:
 
-* constant text (no ``{{``/``{%``) is rendered once per export;
+* constant text (no ``{{``/``{%``/``{#``) is the value itself;
 * ``{{ contact.NAME }}`` is a dictionary lookup, with exactly Jinja's ``str()``
   conversion, so the result is identical to a full render.
 
-Everything else goes through the sandboxed template. **[decision]** A template
+Everything else is compiled in the bounded sandbox (:mod:`feedcore.sandbox`),
+imported the first time a real template is seen. **[decision]** A template
 that is a single expression evaluates that expression: an undefined attribute or
 ``none`` gives null. Inside larger text an undefined attribute renders as empty.
+Every value reaches the encoders as an exact ``str`` or None, never a ``str``
+subclass such as ``markupsafe.Markup`` (see :func:`plain_text`).
 """
 
 from __future__ import annotations
@@ -18,71 +21,76 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 from feedcore.errors import RenderError
+from feedcore.sandbox.limits import MAX_SOURCE
 
 Scope = Mapping[str, Any]
 Renderer = Callable[[Scope], "str | None"]
+Predicate = Callable[[Scope], bool]
 
-_SIMPLE_ATTR_RE = re.compile(r"^\{\{\s*contact\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-_WHOLE_EXPR_RE = re.compile(r"^\{\{(?![-+])(.*)(?<![-+])\}\}$", re.DOTALL)
-
-_ENV = ImmutableSandboxedEnvironment(
-    undefined=Undefined,
-    keep_trailing_newline=True,  # constant text must round-trip exactly
-    autoescape=False,
-)
+_SIMPLE_ATTR_RE = re.compile(r"\{\{\s*contact\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def _to_text(value: Any) -> str | None:
-    if value is None or isinstance(value, Undefined):
+def plain_text(value: Any) -> str | None:
+    """An attribute as a context value: None, or ``str(value)`` as an exact ``str``.
+
+    Quoting must not depend on the value's type: a ``str`` subclass may
+    override the methods an encoder uses (``Markup.replace`` escapes its
+    arguments), so it is copied to a plain ``str`` first.
+    """
+    if value is None:
         return None
-    if isinstance(value, str):
+    if type(value) is str:
         return value
-    return str(value)
+    text = str.__str__(value) if isinstance(value, str) else str(value)
+    return text if type(text) is str else str.__str__(text)
 
 
-def _is_constant(source: str) -> bool:
-    return "{{" not in source and "{%" not in source and "{#" not in source
-
-
-def _single_expression(source: str) -> nodes.Expr | None:
-    body = _ENV.parse(source).body
-    if len(body) != 1 or not isinstance(body[0], nodes.Output):
+def constant_text(source: str) -> str | None:
+    """``source`` itself when it holds no template syntax, else None."""
+    if "{{" in source or "{%" in source or "{#" in source:
         return None
-    parts = body[0].nodes
-    if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):
-        return None
-    return parts[0]
-
-
-def check_template(source: str) -> None:
-    """Raise ``ValueError`` when ``source`` is not a valid template (config time)."""
-    try:
-        _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        raise ValueError(f"template {source!r} does not parse: {exc.message}") from exc
-
-
-def check_expression(source: str) -> None:
-    """Raise ``ValueError`` when ``source`` is not a valid condition expression."""
-    if not source.strip():
-        raise ValueError("condition is empty: remove it or write an expression")
-    try:
-        _ENV.compile_expression(source)
-    except TemplateSyntaxError as exc:
-        raise ValueError(
-            f"condition {source!r} does not parse: {exc.message} "
-            '(write a Jinja2 expression such as contact.plan != "free")'
-        ) from exc
+    return source
 
 
 def simple_attribute(source: str) -> str | None:
     """``NAME`` when ``source`` is exactly ``{{ contact.NAME }}``, else None."""
-    simple = _SIMPLE_ATTR_RE.match(source)
+    simple = _SIMPLE_ATTR_RE.fullmatch(source)
     return simple.group(1) if simple else None
+
+
+def _check_length(source: str, what: str) -> None:
+    if len(source) > MAX_SOURCE:
+        raise ValueError(
+            f"{what} is {len(source):,} characters long: the limit is {MAX_SOURCE:,} (FS-2.5)"
+        )
+
+
+def check_template(source: str) -> None:
+    """Raise ``ValueError`` when ``source`` is not a valid, bounded template (config time)."""
+    _check_length(source, "template")
+    if constant_text(source) is not None or simple_attribute(source) is not None:
+        return
+    from feedcore.sandbox import validate
+
+    validate.check_template(source)
+
+
+def check_expression(source: str) -> None:
+    """Raise ``ValueError`` when ``source`` is not a valid, bounded condition expression."""
+    if not source.strip():
+        raise ValueError("condition is empty: remove it or write an expression")
+    _check_length(source, "condition")
+    from feedcore.sandbox import validate
+
+    try:
+        validate.check_expression(source)
+    except ValueError as exc:
+        if "does not parse" not in str(exc):
+            raise
+        raise ValueError(
+            f'{exc} (write a Jinja2 expression such as contact.plan != "free")'
+        ) from exc
 
 
 def compile_context(source: str) -> tuple[str | None, Renderer | None]:
@@ -90,52 +98,28 @@ def compile_context(source: str) -> tuple[str | None, Renderer | None]:
 
     The renderer takes the scope ``{"contact", "event", "identifier"}``.
     """
-    if _is_constant(source):
-        return source, None
-    simple = _SIMPLE_ATTR_RE.match(source)
-    if simple:
-        attr = simple.group(1)
+    constant = constant_text(source)
+    if constant is not None:
+        return constant, None
+    attr = simple_attribute(source)
+    if attr is not None:
 
         def lookup(scope: Scope) -> str | None:
-            return _to_text(scope["contact"].get(attr))
-
-        return None, lookup
-    whole = _WHOLE_EXPR_RE.match(source)
-    if whole and _single_expression(source) is not None:
-        inner = whole.group(1)
-        expression = _ENV.compile_expression(inner, undefined_to_none=True)
-
-        def evaluate(scope: Scope) -> str | None:
             try:
-                return _to_text(expression(**scope))
-            except Exception as exc:
+                return plain_text(scope["contact"].get(attr))
+            except Exception as exc:  # an attribute object whose str() raises
                 raise RenderError(f"context {source!r} failed: {type(exc).__name__}") from exc
 
-        return None, evaluate
-    template = _ENV.from_string(source)
+        return None, lookup
+    from feedcore.sandbox import environment
 
-    def render(scope: Scope) -> str | None:
-        try:
-            return template.render(scope)
-        except Exception as exc:
-            raise RenderError(f"context {source!r} failed: {type(exc).__name__}") from exc
-
-    return None, render
-
-
-Predicate = Callable[[Scope], bool]
+    return None, environment.context_renderer(source)
 
 
 def compile_condition(source: str | None) -> Predicate | None:
     """FS-2.6: a sandboxed expression; contacts for which it is false are not exported."""
     if source is None or not source.strip():
         return None
-    expression = _ENV.compile_expression(source, undefined_to_none=False)
+    from feedcore.sandbox import environment
 
-    def predicate(scope: Scope) -> bool:
-        try:
-            return bool(expression(**scope))
-        except Exception as exc:
-            raise RenderError(f"condition failed: {type(exc).__name__}") from exc
-
-    return predicate
+    return environment.condition_predicate(source)

@@ -227,12 +227,15 @@ class _EntryCheck:
             self.problem(f"bucket is not a valid {target} host: {exc}")
 
     def _counts(self) -> None:
+        """``rows`` against the verifier's count, and against a stdlib reader's (reread.py)."""
         rows = self._get("rows", int)
         data = self.data_file
-        if rows is None or data is None or not data.countable:
+        if rows is None or data is None:
             return
-        if rows != data.rows:
+        if data.countable and rows != data.rows:
             self.problem(f"rows is {rows}, but the data file has {data.rows} records")
+        elif data.reread is not None and not data.reread.matches(rows):
+            self.problem(f"rows is {rows}, but {data.reread.describe()}")
 
     def _flow(self) -> None:
         flow_id = self._get("flow_ID", int)

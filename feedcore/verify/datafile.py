@@ -1,5 +1,8 @@
 """One data file's bytes (FS-3 encodings, FS-6.4 non-empty, FS-2 via the row checker).
 
+Besides this module's own RFC 4180 reading, each file is also read as a
+loader would, with the standard library (:mod:`feedcore.verify.reread`).
+
 Files can be large, so they are walked line by line: each physical line is
 decoded on its own (a ``\\n`` byte never occurs inside a multi-byte UTF-8
 sequence, so that is exact), CSV/TSV records are reassembled from lines by
@@ -23,6 +26,7 @@ from feedcore.config import FeedConfig
 from feedcore.naming import DataName
 from feedcore.rules import STANDARD_COLUMNS
 from feedcore.verify.findings import Finding, Tally, show
+from feedcore.verify.reread import Reread, reread
 from feedcore.verify.rows import RowChecker, check_columns
 
 BOM = b"\xef\xbb\xbf"
@@ -45,6 +49,8 @@ class DataFileReport:
     countable: bool = True
     #: The ``flow_name`` its first row states (None: no rows, or unreadable).
     flow_name: str | None = None
+    #: What a consumer's stdlib reader makes of it (its control file's ``rows`` must match).
+    reread: Reread | None = None
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -82,6 +88,7 @@ def check_data_file(
 ) -> DataFileReport:
     """Check a data file's bytes against the spec (and its config, when given)."""
     report = DataFileReport(key, name, len(data), hashlib.sha256(data).hexdigest())
+    report.reread = reread(name.fmt, data)
     if not data:
         report.findings.append(
             Finding("FS-6.4", key, "empty data file: a batch with no rows writes no file")

@@ -42,6 +42,7 @@ EXPORTED = [
     "SinkError",
     "SpoolError",
     "TargetSpec",
+    "TemplateLimitError",
     "TransientSinkError",
     "VerifyError",
     "load_config",

@@ -10,7 +10,6 @@ is where the start-up time went (docs/performance.md, "Start-up").
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -100,26 +99,6 @@ def test_fs8_publish_of_one_event_to_a_folder_imports_only_the_writer_path(
     assert loaded & set(OTHER_WORK) == set()
 
 
-def _imports_jinja2_at_module_level(path: Path) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
-        names = (
-            [alias.name for alias in node.names]
-            if isinstance(node, ast.Import)
-            else [node.module or ""]
-            if isinstance(node, ast.ImportFrom)
-            else []
-        )
-        if any(name.split(".")[0] == "jinja2" for name in names):
-            return True
-    return False
-
-
-@pytest.mark.xfail(
-    _imports_jinja2_at_module_level(ROOT / "feedcore" / "templating.py"),
-    reason="feedcore.templating still imports Jinja2 at module level (lazy import: its owner)",
-    strict=True,
-)
 @pytest.mark.parametrize("command", ["validate", "publish"])
 def test_fs2_5_plain_lookups_never_load_jinja2(command: str, config: Path, tmp_path: Path) -> None:
     if command == "validate":

@@ -281,3 +281,40 @@ def test_fs8_simulated_feed_with_hostile_text_passes(fmt: Format, fast: bool) ->
     assert len(sink.objects) == 6  # two daily add exports and one remove export
     assert hostile > 0
     _assert_clean(sink, config)
+
+
+#: What main's writer made of ``{{ contact.first_name|safe }}`` for Bob (issue 10,
+#: finding 1): Markup's own ``replace`` and ``+`` escaped the quoting, so the field
+#: went out unquoted, its quotes and line break raw.
+FORGED_FIELD = b'&#34;Bob "the"\r\nbuilder,\tjr\r\nforged@example.com&#34;'
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_fs5_1_rows_must_match_what_a_stdlib_reader_reads(fmt: Format) -> None:
+    """Even where verify's own parser gives up, ``rows`` is held to the stdlib's reading."""
+    config = make_config(fmt)
+    sink = write_feed(config)
+    feed = Feed(config, sink.objects)
+    if fmt == "jsonl":
+        feed.replace(feed.data_key(), b'"first_name":"Ann"', b'"first_name":"An\rn"')
+        reader = "Python's json.loads, line by line, cannot read the data file"
+    else:
+        quoted = b'"Bob\tthe\nbuilder"'
+        assert quoted in sink.objects[feed.data_key()]
+        feed.replace(feed.data_key(), quoted, FORGED_FIELD, count=-1)
+        reader = f"Python's csv reader ({'excel' if fmt == 'csv' else 'excel-tab'} dialect)"
+    findings = verify_location(sink, config=config)
+    counts = [f for f in findings if f.rule == "FS-5.1" and f.key == feed.control_key()]
+    assert len(counts) == 1 and reader in counts[0].message, _show(findings)
+    assert "forged" not in counts[0].message and "@" not in counts[0].message
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_fs5_1_the_stdlib_reading_of_a_good_feed_matches_its_control_files(fmt: Format) -> None:
+    from feedcore.verify.reread import reread
+
+    config = make_config(fmt)
+    feed = Feed(config, write_feed(config).objects)
+    for op in ("add", "remove"):
+        rows = feed.control(op)["files"][0]["rows"]
+        assert reread(fmt, feed.objects[feed.data_key(op)]).matches(rows)
