@@ -30,6 +30,8 @@ COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: ``publish``: the journal holds the batch as complete, but the target lost files of it.
+EXIT_MISSING = 3
 VERBOSE_HELP = "report each delivery step (-vv: debug)"
 
 
