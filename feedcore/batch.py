@@ -161,7 +161,8 @@ def publish_batch(
         if use_journal:
             batch.open_journal(BatchJournal(state_dir), stack, new_batch)
         if sink is None:
-            sink = stack.enter_context(open_sink(target, listeners=list(listeners)))
+            sink = open_sink(target, listeners=list(listeners))
+            stack.callback(sink.close)
         policy = retry or RetryPolicy()
         if batch.record is not None and batch.record.complete:
             missing = batch.missing_controls(sink, policy)
