@@ -1,8 +1,8 @@
 """feedcore: build and deliver marketing data feeds (FEED_SPEC v1), as a library.
 
-The documented API is what ``__all__`` lists; everything else is reached
-through its module and may change. A production job loads a config, opens a
-sink on its target and exports events through the writer::
+The documented API is what ``__all__`` lists (``docs/library.md``); everything
+else is reached through its module and may change. A production job loads a
+config, reads its events and publishes them as one batch, safely rerunnable::
 
     import feedcore
     from feedcore import logsafety
@@ -10,10 +10,13 @@ sink on its target and exports events through the writer::
     logsafety.install()  # mask secrets in log records: the process's choice, made once
     config = feedcore.load_config("feed.toml")
     target = feedcore.S3Target(config.feed.host)  # credentials: the AWS chain
-    with feedcore.open_sink(target) as sink:
-        result = feedcore.FeedWriter(config, sink).export(events)
-    for file in result.files:
-        print(file.url, file.rows)
+    with feedcore.read_events("events.jsonl", config=config) as events:
+        outcome = feedcore.publish_batch(config, events, target, state_dir="state")
+    for file in outcome.files:
+        print(outcome.status, file.url, file.rows)
+
+The writer alone (``FeedWriter(config, sink).export(events)`` on a sink from
+``open_sink(target)``) is one export without the batch journal.
 
 Names are imported on first use (module ``__getattr__``), so ``import feedcore``
 costs next to nothing and loads neither boto3 nor asyncssh until an S3 or SFTP

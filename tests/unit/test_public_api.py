@@ -138,3 +138,10 @@ path = "exports/daily"
     assert set(target.objects) == {file.data_key, file.control_key}
     assert feedcore.verify_location(sink, config=config) == []
     assert isinstance(sink, feedcore.Sink)
+
+
+def test_every_exported_name_is_documented_in_docs_library_md() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "library.md").read_text()
+    assert [name for name in EXPORTED if f"`{name}" not in text] == []
