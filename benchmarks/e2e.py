@@ -83,6 +83,7 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
             str(events),
             "--to-dir",
             str(out),
+            "--journal",  # a preview keeps none by default; production does
             "--at",
             inputs.AT_ISO,
             "--seed",

@@ -271,7 +271,11 @@ class _Batch:
                 if size is not None:
                     self.stored[file.data_key] = size
         self.status, self.resent = "resent", missing
-        log.info("batch %s: writing %d missing control file(s) again", self.key, len(missing))
+        log.info(
+            "batch %s: writing %d missing control file(s) again",
+            (self.key or "")[:12],
+            len(missing),
+        )
 
     def _recorded(self, field: str) -> list[str]:
         assert self.record is not None and self.journal is not None and self.key is not None

@@ -317,3 +317,18 @@ def test_library_messages_name_no_command_line_flag() -> None:
         for match in pattern.finditer(text)
     }
     assert found == set()
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["", "a", "a/", "a/b", "a/b/", "a/b/c.csv", "a/bc", "a/b/c", "b/", "../a/", "a//b/", "./a/"],
+)
+def test_a_local_listing_of_a_prefix_is_the_memory_listing(tmp_path: Path, prefix: str) -> None:
+    """The local sink walks only the prefix's folder, and lists what a memory sink lists."""
+    keys = ["a/b/c.csv", "a/b/c.json", "a/bc/d.csv", "a/x.csv", "b/y.csv", "top.csv"]
+    local = feedcore.LocalSink(tmp_path)
+    memory = feedcore.MemorySink()
+    for key in keys:
+        for sink in (local, memory):
+            sink.put(key, Payload.from_bytes(key.encode()))
+    assert sorted(local.list(prefix), key=str) == sorted(memory.list(prefix), key=str)

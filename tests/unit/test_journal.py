@@ -161,9 +161,7 @@ def test_fs6_3_batch_names_refuse_malformed_random_parts() -> None:
 # -- the command line -------------------------------------------------------------------
 
 
-def _publish(
-    tmp_path: Path, *extra: str, events: Path = EVENTS, journal: bool = True
-) -> list[str]:
+def _publish(tmp_path: Path, *extra: str, events: Path = EVENTS, journal: bool = True) -> list[str]:
     """``publish`` into ``tmp_path/out``; with the journal a preview opts into (``--journal``)."""
     out = tmp_path / "out"
     return [
@@ -281,9 +279,7 @@ def test_fs6_3_library_errors_come_out_naming_the_flags(
     assert "--state-dir" in err and "--no-journal" in err, err
 
 
-def test_fs7_strict_stop_names_the_flag(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_fs7_strict_stop_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(EVENTS.read_bytes() + b"{not json\n")
     assert main(_publish(tmp_path, "--strict", events=bad)) == 1
