@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from feedcore.config import dumps_config, load_config
-from feedcore.events import EventReader
 from feedcore.errors import BatchLockedError, JournalReadError, JournalWriteError
+from feedcore.events import EventReader
 from feedcore.journal import (
     STATE_ENV,
     BatchJournal,
