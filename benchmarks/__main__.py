@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cases",
         metavar="NAME,...",
-        help="case names, family names (encode, e2e, s3, sftp, memory, tui) or globs",
+        help="case names, family names (encode, startup, e2e, columnar, s3, sftp, memory, tui) "
+        "or globs",
     )
     parser.add_argument(
         "--repeat", type=int, metavar="N", help="runs per side (default: 3-5 per case)"

@@ -43,6 +43,25 @@ def feedlab_argv() -> list[str]:
     return [sys.executable, "-c", "from feedlab.cli import entry; entry()"]
 
 
+def publish_argv(config: Path, events: Path, out: Path) -> list[str]:
+    """``feedlab publish`` of ``events`` into the folder ``out``, at the benchmarks' fixed
+    export time and seed (stable names and bytes)."""
+    return [
+        *feedlab_argv(),
+        "publish",
+        str(config),
+        "--events",
+        str(events),
+        "--to-dir",
+        str(out),
+        "--journal",  # a preview keeps none by default; a production run does
+        "--at",
+        inputs.AT_ISO,
+        "--seed",
+        "1",
+    ]
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -75,20 +94,7 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
 
             return go
 
-        feedlab = [
-            *feedlab_argv(),
-            "publish",
-            str(config),
-            "--events",
-            str(events),
-            "--to-dir",
-            str(out),
-            "--journal",  # a preview keeps none by default; production does
-            "--at",
-            inputs.AT_ISO,
-            "--seed",
-            "1",
-        ]
+        feedlab = publish_argv(config, events, out)
         stdlib = [sys.executable, str(SCRIPT), str(events), str(out), "csv"]
         alternate(
             [

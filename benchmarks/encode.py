@@ -1,12 +1,14 @@
-"""Encoding throughput: feedlab's FileEncoder against stdlib and polars (issue 6).
+"""Encoding throughput: feedlab's FileEncoder against the stdlib (issue 6).
 
 In-process on purpose: these cases measure the encoder, not interpreter start-up.
 Every side gets its input ready-made in its own natural form (feedlab: the
-writer's contact groups; ``csv.writer``: row tuples; ``json.dumps``: row dicts;
-polars: a DataFrame of the columns) and writes the whole file, buffered the way
-it would be in production. The warm-up round writes real files and checks
-that every side's bytes are identical; the timed rounds write to ``/dev/null``
-so that the shared disk's noise is not what is measured (e2e covers the disk).
+writer's contact groups; ``csv.writer``: row tuples; ``json.dumps``: row dicts)
+and writes the whole file, buffered the way it would be in production. (polars on
+a ready-made DataFrame was retired by issue 14 for the end-to-end cases of
+benchmarks/columnar.py, which is what a user compares.) The warm-up round writes
+real files and checks that every side's bytes are identical; the timed rounds
+write to ``/dev/null`` so that the shared disk's noise is not what is measured
+(e2e covers the disk).
 rows/s = rows written / seconds.
 
 The ``fused-*`` cases are informative: the writer's full fused path from raw
@@ -41,11 +43,10 @@ FORMATS = ("csv", "tsv", "jsonl")
 CONTACTS = 500_000  # x 2 rows (data_feed + one action) = 1M rows
 FUSED_EVENTS = 500_000
 CASES = (
-    *(f"encode-{f}-{peer}" for f in FORMATS for peer in ("stdlib", "polars")),
+    *(f"encode-{f}-stdlib" for f in FORMATS),
     *(f"fused-{f}-stdlib" for f in FORMATS),
 )
 STDLIB_TARGET = Target("ratio_min", 3.0)
-POLARS_TARGET = Target("ratio_min", 0.5)
 #: Timed runs write here: every side still encodes to UTF-8 and makes its write
 #: calls, but no side waits for the (shared, noisy) disk, which e2e covers.
 NULL = Path(os.devnull)
@@ -73,7 +74,7 @@ class NullSink:
 
 
 class _Inputs:
-    """Contacts, rows, dicts and a DataFrame for the same 1M rows, built once (not timed)."""
+    """Contacts and rows for the same 1M rows, built once (not timed)."""
 
     def __init__(self, contacts: int) -> None:
         from feedcore.config import loads_config
@@ -95,16 +96,6 @@ class _Inputs:
         flow = self.config.flow
         self.rows = [row for c in groups for row in c.rows(self.timestamp, flow.segment, flow.name)]
         self.columns = self.config.columns
-        self._frame: Any = None
-
-    def frame(self) -> Any:
-        if self._frame is None:
-            import polars as pl
-
-            self._frame = pl.DataFrame(
-                self.rows, schema=[(c, pl.String) for c in self.columns], orient="row"
-            )
-        return self._frame
 
     def encoder(self, fmt: str) -> Any:
         from feedcore.encoders import FileEncoder
@@ -161,20 +152,6 @@ def _stdlib_json(records: list[dict[str, Any]], path: Path) -> float:
     return time.perf_counter() - start
 
 
-def _polars(fmt: str, frame: Any, path: Path) -> float:
-    start = time.perf_counter()
-    if fmt == "jsonl":
-        frame.write_ndjson(path)
-    else:
-        frame.write_csv(
-            path,
-            separator="\t" if fmt == "tsv" else ",",
-            line_terminator="\r\n",
-            quote_style="necessary",
-        )
-    return time.perf_counter() - start
-
-
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -183,18 +160,15 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _encode_format(
-    fmt: str, data: _Inputs, settings: Settings, want: Callable[[str], bool], work: Path
-) -> list[CaseResult]:
+def _encode_format(fmt: str, data: _Inputs, settings: Settings, work: Path) -> list[CaseResult]:
     rows = len(data.rows)
     encoder = data.encoder(fmt)
     records: list[dict[str, Any]] = []
-    if fmt == "jsonl" and want(f"encode-{fmt}-stdlib"):
+    if fmt == "jsonl":
         records = [dict(zip(data.columns, row, strict=True)) for row in data.rows]
-    frame = data.frame() if want(f"encode-{fmt}-polars") else None
     gc.collect()
     gc.freeze()  # the inputs are long-lived: keep collections from rescanning them
-    rates: dict[str, list[float]] = {"feedlab": [], "stdlib": [], "polars": []}
+    rates: dict[str, list[float]] = {"feedlab": [], "stdlib": []}
     digests: dict[str, str] = {}
 
     def run(side: str, fn: Callable[[Path], float]) -> Callable[[bool], None]:
@@ -210,42 +184,32 @@ def _encode_format(
 
         return go
 
-    sides = [run("feedlab", lambda p: _feedlab(encoder, data.contacts, p))]
-    if want(f"encode-{fmt}-stdlib"):
-        if fmt == "jsonl":
-            sides.append(run("stdlib", lambda p: _stdlib_json(records, p)))
-        else:
-            sides.append(
-                run("stdlib", lambda p: _stdlib_delimited(fmt, data.columns, data.rows, p))
-            )
-    if frame is not None:
-        sides.append(run("polars", lambda p: _polars(fmt, frame, p)))
-    alternate(sides, settings.repeats(5), warmup=True)
+    if fmt == "jsonl":
+        stdlib = run("stdlib", lambda p: _stdlib_json(records, p))
+    else:
+        stdlib = run("stdlib", lambda p: _stdlib_delimited(fmt, data.columns, data.rows, p))
+    alternate(
+        [run("feedlab", lambda p: _feedlab(encoder, data.contacts, p)), stdlib],
+        settings.repeats(5),
+        warmup=True,
+    )
     gc.unfreeze()
-    results = []
-    for peer, label, target in (
-        ("stdlib", "csv.writer" if fmt != "jsonl" else "json.dumps per row", STDLIB_TARGET),
-        ("polars", "polars write_csv" if fmt != "jsonl" else "polars write_ndjson", POLARS_TARGET),
-    ):
-        name = f"encode-{fmt}-{peer}"
-        if not want(name):
-            continue
-        same = digests.get(peer) == digests.get("feedlab")
-        results.append(
-            CaseResult(
-                name=name,
-                unit="rows/s",
-                feedlab=median(rates["feedlab"]),
-                peer=f"{label} ({fmt}, {rows:,} rows)",
-                peer_value=median(rates[peer]),
-                target=target,
-                samples={"feedlab": rates["feedlab"], peer: rates[peer]},
-                best_ratio=paired_best(rates["feedlab"], rates[peer], True),
-                note=f"{len(data.contacts):,} contacts x 2 rows; output "
-                + ("byte-identical" if same else "differs from feedlab's"),
-            )
+    same = digests.get("stdlib") == digests.get("feedlab")
+    label = "csv.writer" if fmt != "jsonl" else "json.dumps per row"
+    return [
+        CaseResult(
+            name=f"encode-{fmt}-stdlib",
+            unit="rows/s",
+            feedlab=median(rates["feedlab"]),
+            peer=f"{label} ({fmt}, {rows:,} rows)",
+            peer_value=median(rates["stdlib"]),
+            target=STDLIB_TARGET,
+            samples=dict(rates),
+            best_ratio=paired_best(rates["feedlab"], rates["stdlib"], True),
+            note=f"{len(data.contacts):,} contacts x 2 rows; output "
+            + ("byte-identical" if same else "differs from feedlab's"),
         )
-    return results
+    ]
 
 
 def _fused(fmt: str, events: Path, rows: int, settings: Settings, work: Path) -> CaseResult:
@@ -292,11 +256,11 @@ def _fused(fmt: str, events: Path, rows: int, settings: Settings, work: Path) ->
 def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
     results: list[CaseResult] = []
     with scratch("encode") as work:
-        if any(want(f"encode-{f}-{p}") for f in FORMATS for p in ("stdlib", "polars")):
+        if any(want(f"encode-{f}-stdlib") for f in FORMATS):
             data = _Inputs(settings.size(CONTACTS))
             for fmt in FORMATS:
-                if want(f"encode-{fmt}-stdlib") or want(f"encode-{fmt}-polars"):
-                    results += _encode_format(fmt, data, settings, want, work)
+                if want(f"encode-{fmt}-stdlib"):
+                    results += _encode_format(fmt, data, settings, work)
             del data
             gc.collect()
         fused = [f for f in FORMATS if want(f"fused-{f}-stdlib")]
@@ -306,11 +270,6 @@ def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
             for fmt in fused:
                 results.append(_fused(fmt, events, count * 2, settings, work))
     return results
-
-
-def profile_side(name: str) -> str:
-    """encode-csv-stdlib and encode-csv-polars time the same feedlab side."""
-    return name.rsplit("-", 1)[0]
 
 
 def profile(name: str, settings: Settings) -> str | None:

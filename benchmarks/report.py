@@ -115,6 +115,8 @@ def markdown(suite: Suite, profiles: dict[str, str | None]) -> str:
         detail = f" **Error:** {r.error}" if r.error is not None else ""
         lines.append(f"- `{r.name}`: {findings.WHAT.get(r.name, '')} Peer: {r.peer}. ")
         lines[-1] += f"{r.note}.{detail}" if r.note else detail
+    for title, text in findings.NOTES.items():
+        lines += ["", f"## {title}", "", text]
     missed = [r for r in suite.results if r.passed is False]
     lines += ["", "## Targets missed", ""]
     if not missed:

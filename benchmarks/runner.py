@@ -16,7 +16,9 @@ from benchmarks.core import CaseResult, Settings, Target, loadavg, machine
 #: Case families, in running order (cheap and in-process first).
 FAMILIES = {
     "encode": "benchmarks.encode",
+    "startup": "benchmarks.startup",
     "e2e": "benchmarks.e2e",
+    "columnar": "benchmarks.columnar",
     "s3": "benchmarks.s3",
     "sftp": "benchmarks.sftp",
     "memory": "benchmarks.memory",

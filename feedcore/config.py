@@ -1,96 +1,48 @@
-"""Feed configuration (FS-1): the pydantic model, TOML load/save, and error messages.
+"""Feed configuration (FS-1): the frozen config types, their validation, TOML load/save.
 
-Validation lives in :mod:`feedcore.rules` (plain functions the TUI reuses); this
-module wires them into a strict model (unknown keys are errors, FS-1.2) and turns
-pydantic's errors into :class:`~feedcore.errors.FieldProblem` lines that name the
-field, the value and the fix (FS-1.1).
+The field rules live in :mod:`feedcore.rules` (plain functions the TUI reuses);
+this module declares which key gets which rule, and :mod:`feedcore.schema` applies
+them to a whole document, collecting every problem at once, one
+:class:`~feedcore.errors.FieldProblem` per field naming the field, the value and the
+fix (FS-1.1); unknown keys are errors at every level (FS-1.2).
+
+The types are frozen msgspec structs checked by hand-written code rather than a
+pydantic model: building pydantic's validators cost every ``feedlab validate`` and
+one-event ``publish`` ~100 ms of start-up, more than the work itself. The messages
+are those the pydantic model gave (``tests/unit/test_config*.py`` pin them), and the
+lax coercions it applied are kept where a TOML file can reach them: an integer
+weight becomes a float, ``max_rows_per_file`` also takes ``"5"``, ``5.0`` or
+``true``. Build configs with :func:`parse_config` (or the loaders): the
+constructors themselves do not validate.
 """
 
 from __future__ import annotations
 
-import re
+import math
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+import msgspec
 
-from feedcore import rules, templating
+from feedcore import rules, schema, templating
 from feedcore.errors import ConfigError, FieldProblem
+from feedcore.schema import BAD, REQUIRED, Invalid, Loc, Problems, items, plain, section
+
+Format = Literal["csv", "tsv", "jsonl"]
+Target = Literal["s3", "sftp"]
 
 
-class FieldValueError(ValueError):
-    """A check made above the field it belongs to; keeps the field for the message."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
-
-
-class Variant(_Strict):
+class Variant(msgspec.Struct, frozen=True, kw_only=True):
     """An experiment variant: contacts assigned to it get its actions (FS-2.2)."""
 
     name: str
-    weight: float = 1
+    weight: float = 1.0
     actions: tuple[str, ...] = ()
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return rules.check_label(v, "variant name")
 
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _weight_is_a_number(cls, v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError(f"weight {v!r} is not a number: write e.g. weight = 50")
-        return v
-
-    @field_validator("weight")
-    @classmethod
-    def _weight(cls, v: float) -> float:
-        if not v >= 0 or v == float("inf"):
-            raise ValueError(f"weight {v!r} must be a finite number >= 0")
-        return v
-
-    @field_validator("actions")
-    @classmethod
-    def _actions(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return _check_actions(v)
-
-
-def _check_actions(actions: tuple[str, ...]) -> tuple[str, ...]:
-    seen: set[str] = set()
-    for action in actions:
-        rules.check_action(action)
-        if action in seen:
-            raise ValueError(f"action {action!r} is listed twice: list each action once")
-        seen.add(action)
-    return actions
-
-
-def _check_unique(kind: str, names: list[str], advice: str) -> None:
-    """Refuse a list naming something twice, quoting the first such name."""
-    for name in names:
-        if names.count(name) > 1:
-            raise ValueError(f"{kind} {name!r} is defined twice: {advice}")
-
-
-class Flow(_Strict):
+class Flow(msgspec.Struct, frozen=True, kw_only=True):
     """The flow whose contacts are exported."""
 
     id: int
@@ -99,110 +51,31 @@ class Flow(_Strict):
     actions: tuple[str, ...] = ()
     variants: tuple[Variant, ...] = ()
 
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id(cls, v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise ValueError(f"{v!r} is not a flow id: use a positive whole number, e.g. 1234")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return rules.check_label(v, "flow name")
-
-    @field_validator("segment")
-    @classmethod
-    def _segment(cls, v: str) -> str:
-        return rules.check_label(v, "segment name")
-
-    @field_validator("actions")
-    @classmethod
-    def _actions(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return _check_actions(v)
-
-    @field_validator("variants")
-    @classmethod
-    def _variants(cls, v: tuple[Variant, ...]) -> tuple[Variant, ...]:
-        # A field validator (not a model one) so the error names ``flow.variants`` (FS-1.1).
-        _check_unique("variant", [variant.name for variant in v], "give each a unique name")
-        if v and sum(variant.weight for variant in v) <= 0:
-            raise ValueError("variant weights add up to 0: give at least one a positive weight")
-        return v
-
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)
 
 
-class Context(_Strict):
+class Context(msgspec.Struct, frozen=True, kw_only=True):
     """A personalised column: ``name`` is the header, ``value`` a Jinja2 template."""
 
     name: str
     value: str
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return rules.check_context_name(v)
 
-    @field_validator("value")
-    @classmethod
-    def _value(cls, v: str) -> str:
-        templating.check_template(v)
-        return v
-
-
-class Feed(_Strict):
+class Feed(msgspec.Struct, frozen=True, kw_only=True):
     """The "Configure Data Feed" form (FS-1)."""
 
-    format: Literal["csv", "tsv", "jsonl"] = "csv"
-    hash_identity: StrictBool = False
-    target: Literal["s3", "sftp"] = "s3"
+    format: Format = "csv"
+    hash_identity: bool = False
+    target: Target = "s3"
     host: str
     path: str = ""
     condition: str | None = None
     contexts: tuple[Context, ...] = ()
     #: FS-5.2 opt-in: split an operation's rows over files of at most this many rows.
-    max_rows_per_file: int | None = Field(default=None, ge=1)
+    max_rows_per_file: int | None = None
     #: FS-5.2 opt-in: add ``bytes`` and ``sha256`` of the data file to its control file.
-    control_checksums: StrictBool = False
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _format(cls, v: Any) -> Any:
-        return rules.check_format(v) if isinstance(v, str) else v
-
-    @field_validator("target", mode="before")
-    @classmethod
-    def _target(cls, v: Any) -> Any:
-        return rules.check_target(v) if isinstance(v, str) else v
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        return rules.check_path(v)
-
-    @field_validator("condition")
-    @classmethod
-    def _condition(cls, v: str | None) -> str | None:
-        if v is not None:
-            templating.check_expression(v)
-        return v
-
-    @field_validator("contexts")
-    @classmethod
-    def _contexts(cls, v: tuple[Context, ...]) -> tuple[Context, ...]:
-        _check_unique("context", [c.name for c in v], "column names must be unique")
-        return v
-
-    @field_validator("host")
-    @classmethod
-    def _host(cls, v: str, info: ValidationInfo) -> str:
-        # ``target`` is declared before ``host``, so it is validated first; when it
-        # is invalid there is no way to tell which host rules apply, so skip them.
-        if "target" not in info.data:
-            return v
-        return rules.check_host(v, info.data["target"])
+    control_checksums: bool = False
 
     @property
     def port(self) -> int | None:
@@ -219,31 +92,12 @@ class Feed(_Strict):
         return rules.split_host_port(self.host)[0]
 
 
-class FeedConfig(_Strict):
+class FeedConfig(msgspec.Struct, frozen=True, kw_only=True):
     """A whole feed: who it is for, which flow, and how it is delivered."""
 
     client: str
     flow: Flow
     feed: Feed
-
-    @field_validator("client")
-    @classmethod
-    def _client(cls, v: str) -> str:
-        return rules.check_client(v)
-
-    @model_validator(mode="after")
-    def _split_fits_a_contact(self) -> FeedConfig:
-        limit = self.feed.max_rows_per_file
-        if limit is not None:
-            groups = [len(self.flow.actions)] + [len(v.actions) for v in self.flow.variants]
-            needed = 1 + max(groups)
-            if limit < needed:
-                raise FieldValueError(
-                    "feed.max_rows_per_file",
-                    f"{limit} is smaller than one contact's rows ({needed}: the data_feed "
-                    f"row plus its actions): raise it to at least {needed}",
-                )
-        return self
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -251,62 +105,192 @@ class FeedConfig(_Strict):
         return rules.STANDARD_COLUMNS + tuple(c.name for c in self.feed.contexts)
 
 
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-    for err in exc.errors(include_url=False):
-        loc = [str(part) for part in err["loc"]]
-        kind = err["type"]
-        field = _dotted(list(err["loc"]))
-        value = err.get("input")
-        located = (err.get("ctx") or {}).get("error")
-        if isinstance(located, FieldValueError):
-            field = located.field
-        if kind == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}: remove it or check its spelling"
-        elif kind == "missing":
-            msg = "is required: add it"
-        elif kind == "value_error":
-            msg = str(err["msg"]).removeprefix("Value error, ")
-        elif kind in ("bool_type", "bool_parsing"):
-            msg = f"{value!r} is not true or false: write true or false"
-        elif kind.startswith(("int_", "float_", "greater_than")) or kind == "literal_error":
-            msg = f"{value!r}: {err['msg'].lower()}"
-        elif kind in ("string_type", "tuple_type", "list_type", "model_type", "dict_type"):
-            msg = f"{_short(value)} has the wrong type: {err['msg'].lower()}"
-        else:
-            msg = f"{_short(value)}: {err['msg']}"
-        rule = "FS-1.2" if kind == "extra_forbidden" else "FS-1.1"
-        problems.append(FieldProblem(field or "config", msg, rule))
-    return problems
+# -- the fields' checks ------------------------------------------------------------------
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+def _rule(check: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A text field checked by a :mod:`feedcore.rules` function (whose ValueError is the
+    message); the value is kept as given (only format and target are normalised)."""
+
+    def field(value: Any) -> str:
+        text = schema.string(value)
+        try:
+            check(text)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        return text
+
+    return field
 
 
-def _dotted(loc: list[str | int]) -> str:
-    """``flow.variants[0].name``; a key that is not plain (an unknown key with spaces,
-    dots or control characters) is quoted, so an error line always names one field."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):  # a list index ("¹".isdigit() is true: ask the type)
-            out += f"[{part}]"
-            continue
-        shown = part if _PLAIN_KEY.fullmatch(part) else repr(part)
-        out += f".{shown}" if out else shown
-    return out
+def _label(what: str) -> Callable[[Any], Any]:
+    return _rule(lambda text: rules.check_label(text, what))
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _choice(normalise: Callable[[str], str], allowed: tuple[str, ...]) -> Callable[[Any], Any]:
+    """``format`` / ``target``: any case and spacing of a known name, nothing else."""
+    expected = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+
+    def field(value: Any) -> str:
+        if isinstance(value, str):
+            try:
+                value = normalise(value)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
+        if value not in allowed:
+            raise Invalid(f"{value!r}: input should be {expected}")
+        return str(value)
+
+    return field
+
+
+def _flow_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Invalid(f"{value!r} is not a flow id: use a positive whole number, e.g. 1234")
+    return value
+
+
+def _weight(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"weight {value!r} is not a number: write e.g. weight = 50")
+    try:
+        weight = float(value)
+    except OverflowError:
+        raise Invalid(f"{value!r}: input should be a valid number") from None
+    if not weight >= 0 or weight == math.inf:
+        raise Invalid(f"weight {weight!r} must be a finite number >= 0")
+    return weight
+
+
+def _max_rows(value: Any) -> int | None:
+    if value is None:
+        return None
+    rows = schema.lax_int(value)
+    if rows < 1:
+        raise Invalid(f"{value!r}: input should be greater than or equal to 1")
+    return rows
+
+
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else check(value)
+
+
+def _host(value: Any, loc: Loc, problems: Problems, before: dict[str, Any]) -> Any:
+    # ``target`` comes before ``host``; when it is invalid there is no way to tell which
+    # host rules apply, so only the type is checked.
+    target = before.get("target")
+    check = schema.string if target is None else _rule(lambda v: rules.check_host(v, target))
+    return plain(check)(value, loc, problems, before)
+
+
+def _unique(kind: str, names: list[str], advice: str) -> None:
+    """Refuse a list naming something twice, quoting the first such name."""
+    for name in names:
+        if names.count(name) > 1:
+            raise Invalid(f"{kind} {name!r} is defined twice: {advice}")
+
+
+def _actions(actions: tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    for action in actions:
+        try:
+            rules.check_action(action)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        if action in seen:
+            raise Invalid(f"action {action!r} is listed twice: list each action once")
+        seen.add(action)
+
+
+def _variants(variants: tuple[Variant, ...]) -> None:
+    # Checked on the list (not per variant) so the error names ``flow.variants`` (FS-1.1).
+    _unique("variant", [v.name for v in variants], "give each a unique name")
+    if variants and sum(v.weight for v in variants) <= 0:
+        raise Invalid("variant weights add up to 0: give at least one a positive weight")
+
+
+def _contexts(contexts: tuple[Context, ...]) -> None:
+    _unique("context", [c.name for c in contexts], "column names must be unique")
+
+
+_ACTIONS = items(plain(schema.string), _actions)
+_VARIANT = section(
+    Variant,
+    {
+        "name": (REQUIRED, plain(_label("variant name"))),
+        "weight": (1.0, plain(_weight)),
+        "actions": ((), _ACTIONS),
+    },
+)
+_FLOW = section(
+    Flow,
+    {
+        "id": (REQUIRED, plain(_flow_id)),
+        "name": (REQUIRED, plain(_label("flow name"))),
+        "segment": (REQUIRED, plain(_label("segment name"))),
+        "actions": ((), _ACTIONS),
+        "variants": ((), items(_VARIANT, _variants)),
+    },
+)
+_CONTEXT = section(
+    Context,
+    {
+        "name": (REQUIRED, plain(_rule(rules.check_context_name))),
+        "value": (REQUIRED, plain(_rule(templating.check_template))),
+    },
+)
+_FEED = section(
+    Feed,
+    {
+        "format": ("csv", plain(_choice(rules.check_format, ("csv", "tsv", "jsonl")))),
+        "hash_identity": (False, plain(schema.strict_bool)),
+        "target": ("s3", plain(_choice(rules.check_target, ("s3", "sftp")))),
+        "host": (REQUIRED, _host),
+        "path": ("", plain(_rule(rules.check_path))),
+        "condition": (None, plain(_optional(_rule(templating.check_expression)))),
+        "contexts": ((), items(_CONTEXT, _contexts)),
+        "max_rows_per_file": (None, plain(_max_rows)),
+        "control_checksums": (False, plain(schema.strict_bool)),
+    },
+)
+_CONFIG = section(
+    FeedConfig,
+    {
+        "client": (REQUIRED, plain(_rule(rules.check_client))),
+        "flow": (REQUIRED, _FLOW),
+        "feed": (REQUIRED, _FEED),
+    },
+)
+
+
+def _split_fits_a_contact(config: FeedConfig, problems: Problems) -> None:
+    """FS-5.2: a file holds at least one contact's rows (checked once all else is valid)."""
+    limit = config.feed.max_rows_per_file
+    if limit is None:
+        return
+    groups = [len(config.flow.actions)] + [len(v.actions) for v in config.flow.variants]
+    needed = 1 + max(groups)
+    if limit < needed:
+        problems.add(
+            ("feed", "max_rows_per_file"),
+            f"{limit} is smaller than one contact's rows ({needed}: the data_feed "
+            f"row plus its actions): raise it to at least {needed}",
+        )
+
+
+# -- the public functions --------------------------------------------------------------
 
 
 def parse_config(data: dict[str, Any], source: str | None = None) -> FeedConfig:
-    """Validate a config mapping (the TOML layout of FS-1.2)."""
-    try:
-        return FeedConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_problems(exc), source) from None
+    """Validate a config mapping (the TOML layout of FS-1.2); every problem is reported."""
+    problems = Problems()
+    config = _CONFIG(data, (), problems, {})
+    if config is not BAD:
+        _split_fits_a_contact(config, problems)
+    if problems.items:
+        raise ConfigError(problems.items, source)
+    assert isinstance(config, FeedConfig)
+    return config
 
 
 def load_config(path: str | Path) -> FeedConfig:
@@ -326,7 +310,7 @@ def load_config(path: str | Path) -> FeedConfig:
 def loads_config(text: str, source: str | None = None) -> FeedConfig:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
         raise ConfigError(
             [FieldProblem("config", f"not valid TOML: {exc} (FS-1.2 shows the layout)", "FS-1.2")],
             source,
@@ -336,18 +320,44 @@ def loads_config(text: str, source: str | None = None) -> FeedConfig:
 
 def config_to_dict(config: FeedConfig) -> dict[str, Any]:
     """The FS-1.2 layout, with every key shown (None-valued optional keys left out)."""
-    data = config.model_dump(mode="json")
-    for variant in data["flow"]["variants"]:
-        if float(variant["weight"]).is_integer():
-            variant["weight"] = int(variant["weight"])
-    feed = data["feed"]
-    for key in ("condition", "max_rows_per_file"):
-        if feed.get(key) is None:
-            feed.pop(key, None)
-    return {"client": data["client"], "flow": data["flow"], "feed": feed}
+    flow, feed = config.flow, config.feed
+    variants = [
+        {
+            "name": v.name,
+            "weight": int(v.weight) if float(v.weight).is_integer() else v.weight,
+            "actions": list(v.actions),
+        }
+        for v in flow.variants
+    ]
+    feed_data: dict[str, Any] = {
+        "format": feed.format,
+        "hash_identity": feed.hash_identity,
+        "target": feed.target,
+        "host": feed.host,
+        "path": feed.path,
+    }
+    if feed.condition is not None:
+        feed_data["condition"] = feed.condition
+    feed_data["contexts"] = [{"name": c.name, "value": c.value} for c in feed.contexts]
+    if feed.max_rows_per_file is not None:
+        feed_data["max_rows_per_file"] = feed.max_rows_per_file
+    feed_data["control_checksums"] = feed.control_checksums
+    return {
+        "client": config.client,
+        "flow": {
+            "id": flow.id,
+            "name": flow.name,
+            "segment": flow.segment,
+            "actions": list(flow.actions),
+            "variants": variants,
+        },
+        "feed": feed_data,
+    }
 
 
 def dumps_config(config: FeedConfig) -> str:
+    import tomli_w  # only saving and the batch journal write TOML
+
     return tomli_w.dumps(config_to_dict(config), multiline_strings=False)
 
 

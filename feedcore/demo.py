@@ -75,10 +75,11 @@ class DemoBundle:
 def writer_seed(seed: int, batch: int) -> str:
     """The random name parts of batch ``batch`` (1-based) of a simulation.
 
-    The app's simulator uses the same rule, so the app's first F5 with the same
+    The seed itself, as ``feedlab simulate``/``publish --seed`` and the app use it
+    (batches differ by their export time), so the app's first F5 with the same
     seed, clock and contacts writes the bundle's first files under the same names.
     """
-    return f"{seed}/{batch}"
+    return str(seed)
 
 
 def sample_events(config: FeedConfig, seed: int, contacts: int, exits: int) -> list[list[Event]]:

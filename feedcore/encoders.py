@@ -27,7 +27,9 @@ from typing import Any
 from feedcore.naming import Format
 from feedcore.rows import ContactRows
 
-_encode_json_str: Callable[[str], str] = json.encoder.encode_basestring
+#: A str as a JSON string (quotes and escapes; non-ASCII kept): the fused loop inlines it.
+JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
+_encode_json_str = JSON_STRING
 
 CSV_LINE_END = "\r\n"
 JSONL_LINE_END = "\n"
@@ -48,7 +50,7 @@ def _delimited_field(value: str | None, needs_quote: re.Pattern[str]) -> str:
 
 
 def _json_value(value: str | None) -> str:
-    return "null" if value is None else str(_encode_json_str(value))
+    return "null" if value is None else _encode_json_str(value)
 
 
 def header(fmt: Format, columns: Sequence[str]) -> str:

@@ -28,7 +28,7 @@ import msgspec
 
 from feedcore import templating
 from feedcore.config import FeedConfig
-from feedcore.encoders import NEEDS_QUOTE, FileEncoder, rows_source
+from feedcore.encoders import JSON_STRING, NEEDS_QUOTE, FileEncoder, rows_source
 from feedcore.events import CONTAINERS, DECODE_ERRORS, MAX_LINE_BYTES, too_deep
 from feedcore.identity import redact
 from feedcore.rules import DATA_FEED_ACTION
@@ -164,11 +164,16 @@ def _quoted(name: str) -> str:
     )
 
 
+def _json(name: str) -> str:
+    """Inline JSON of one optional string (FileEncoder.field without its call per value)."""
+    return f"('null' if {name} is None else JSON({name}))"
+
+
 def _encode_source(fmt: str, dynamic: list[int]) -> str:
     """The text of one contact: ``h`` (identifier) and ``v{i}`` (dynamic contexts) as
     encoded, then one f-string for all its rows, so CPython joins the pieces once."""
-    if fmt == "jsonl":
-        lines = ["h = FIELD(ident)", *[f"v{i} = FIELD(c{i})" for i in dynamic]]
+    if fmt == "jsonl":  # the identifier is never null; a context value may be
+        lines = ["h = JSON(ident)", *[f"v{i} = {_json(f'c{i}')}" for i in dynamic]]
         head = "{HEAD0}{h}{MID}"
     else:  # CSV/TSV: one regex search over the variable text decides if anything needs quoting.
         probe = "".join(["{ident}", *[f"{{v{i}}}" for i in dynamic]])
@@ -212,7 +217,7 @@ def build_runner(config: FeedConfig, timestamp: str) -> ChunkRunner | None:
         "MAX_LINE": MAX_LINE_BYTES,
         "sha256": hashlib.sha256,
         "redact": redact,
-        "FIELD": enc.field,
+        "JSON": JSON_STRING,
         "MID": enc.mid,
         "HEAD0": enc.ident_prefix,
     }

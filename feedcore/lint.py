@@ -15,9 +15,10 @@ A config can be valid (FS-1) and still export nulls or never export an action:
 Names are found in Jinja2's syntax tree (``jinja2.meta`` and ``jinja2.nodes``),
 not with regular expressions, so ``contact['plan']``, ``contact.get("plan")``
 and filters all count. Jinja2 is imported when a template is linted, not when
-this module is, so ``feedlab validate`` on a config without templates stays
-light. The CLI (``feedlab validate``) prints these on stderr prefixed
-``feedlab: warning:`` and still exits 0; the form shows them under the field.
+this module is, and constants and plain ``{{ contact.NAME }}`` lookups are read
+without it, so ``feedlab validate`` on such a config stays light. The CLI
+(``feedlab validate``) prints these on stderr prefixed ``feedlab: warning:`` and
+still exits 0; the form shows them under the field.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from feedcore import templating
 from feedcore.config import FeedConfig
 from feedcore.simulate import ATTRIBUTES
 
@@ -173,6 +175,16 @@ def _env() -> Any:
 
 
 def _template_references(source: str) -> list[Reference]:
+    # The two shapes most contexts have need no syntax tree (nor Jinja2's import):
+    if not any(mark in source for mark in ("{{", "{%", "{#")):
+        return []  # constant text
+    attribute = templating.simple_attribute(source)
+    if attribute is not None:
+        return [Reference("contact", attribute)]  # exactly {{ contact.NAME }}
+    return _parsed_template_references(source)
+
+
+def _parsed_template_references(source: str) -> list[Reference]:
     from jinja2 import TemplateSyntaxError, meta
 
     try:

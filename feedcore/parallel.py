@@ -16,7 +16,6 @@ else (the TUI, tests with servers in-process) silently keeps one process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
@@ -95,6 +94,8 @@ class Helper:
         self._work = work
 
     def __enter__(self) -> Helper:
+        import multiprocessing  # only a split export needs it (~3 ms of every start-up)
+
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(

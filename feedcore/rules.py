@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Callable
 
 #: Whole-value patterns: use them with ``fullmatch`` only.
 CLIENT_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -100,16 +101,28 @@ def check_target(value: str) -> str:
     return lowered
 
 
-def _host_common(value: str) -> None:
+def _example(candidate: str, check: Callable[[str], object]) -> str:
+    """``, e.g. 'candidate'`` when that suggested fix itself passes ``check``, else ``""``."""
+    try:
+        check(candidate)
+    except ValueError:
+        return ""
+    return f", e.g. {candidate!r}"
+
+
+def _host_common(value: str, check: Callable[[str], object]) -> None:
     if SCHEME_RE.match(value):
         scheme = value.split("://", 1)[0]
-        rest = value.split("://", 1)[1].rstrip("/")
+        name, _, folders = value.split("://", 1)[1].strip("/").partition("/")
+        then = f", and put {folders!r} in Path" if folders else ""
         raise ValueError(
-            f"{value!r} includes a scheme ({scheme}://): enter only the name, e.g. {rest!r}"
+            f"{value!r} includes a scheme ({scheme}://): enter only the name"
+            f"{_example(name, check)}{then}"
         )
     if value.endswith("/"):
         raise ValueError(
-            f"{value!r} ends with '/': remove the trailing slash, e.g. {value.rstrip('/')!r}"
+            f"{value!r} ends with '/': remove the trailing slash"
+            f"{_example(value.rstrip('/'), check)}"
         )
     if "/" in value:
         raise ValueError(
@@ -119,7 +132,7 @@ def _host_common(value: str) -> None:
 
 def check_bucket(value: str) -> str:
     """S3 bucket naming rules (FS-1 ``host`` for ``s3``)."""
-    _host_common(value)
+    _host_common(value, check_bucket)
     if not 3 <= len(value) <= 63:
         raise ValueError(f"bucket {value!r} must be 3-63 characters long")
     if not BUCKET_RE.fullmatch(value):
@@ -165,7 +178,7 @@ def split_host_port(value: str) -> tuple[str, int | None]:
 
 def check_sftp_host(value: str) -> str:
     """A hostname or IP address with an optional ``:port`` (FS-1 ``host`` for ``sftp``)."""
-    _host_common(value)
+    _host_common(value, check_sftp_host)
     if not value:
         raise ValueError("the SFTP host is empty: enter a hostname or IP, e.g. sftp.example.com")
     host, _port = split_host_port(value)
@@ -200,11 +213,13 @@ def check_path(value: str) -> str:
         return value
     if value.startswith("/"):
         raise ValueError(
-            f"{value!r} begins with '/': remove the leading slash, e.g. {value.strip('/')!r}"
+            f"{value!r} begins with '/': remove the leading slash"
+            f"{_example(value.strip('/'), check_path)}"
         )
     if value.endswith("/"):
         raise ValueError(
-            f"{value!r} ends with '/': remove the trailing slash, e.g. {value.strip('/')!r}"
+            f"{value!r} ends with '/': remove the trailing slash"
+            f"{_example(value.strip('/'), check_path)}"
         )
     if len(value) > MAX_PATH:
         raise ValueError(f"path is {len(value)} characters long: shorten it to at most 512")

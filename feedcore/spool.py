@@ -62,7 +62,7 @@ class SpoolFile:
         if self.data is not None:
             return Payload.from_bytes(self.data)
         assert self.path is not None
-        return Payload.from_file(self.path)
+        return Payload.from_file(self.path, spooled=True)
 
 
 class MemoryBudget:

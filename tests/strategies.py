@@ -595,6 +595,13 @@ def endpoint_spellings(
     return f"{shown_scheme}://{credentials}{where}{path}{slash}"
 
 
+#: What people paste into Host/bucket and Path: URLs, stray slashes, wrong case, ports.
+_URL_PIECES = ("s3://", "sftp://", "/", "//", ":2222", "Acme", "acme", "data-feeds", ".", "..")
+pasted_locations = st.lists(
+    st.sampled_from(_URL_PIECES) | _segment | hostnames | bucket_names, min_size=1, max_size=6
+).map("".join)
+
+
 # --------------------------------------------------------------------------- target losses
 
 #: What a target can lose of one delivered file (its data file alone is not checked:

@@ -6,19 +6,38 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.actions import APP_ACTIONS, SCREEN_ACTIONS, UserAction
+from tui.actions import APP_ACTIONS, PREVIEW_ACTIONS, SCREEN_ACTIONS, UserAction
+
+
+def rank(query: str, title: str, title_score: float, help_score: float) -> float:
+    """A hit's score: a match on the command's name outranks every match on its help,
+    and a name that starts with the query (or has a word that does) outranks a
+    scattered match. Typing "mock server" must offer "Mock server details" first:
+    not "Export batch", whose help mentions the mock server, nor "Clear mock servers".
+    Scores stay within 0..1 (the matcher's own are unbounded: squashed here).
+    """
+    wanted, name = " ".join(query.lower().split()), title.lower()
+    title_score = title_score / (1 + title_score) if title_score > 0 else 0.0
+    help_score = help_score / (1 + help_score) if help_score > 0 else 0.0
+    if title_score <= 0:
+        return help_score * 0.4
+    if wanted and name.startswith(wanted):
+        return 0.95 + title_score * 0.05
+    if wanted and f" {wanted}" in f" {name}":
+        return 0.85 + title_score * 0.05
+    return 0.5 + title_score * 0.3
 
 
 class FeedlabCommands(Provider):
-    """Lists :data:`~tui.actions.SCREEN_ACTIONS` and :data:`~tui.actions.APP_ACTIONS`."""
+    """Lists the actions of :mod:`tui.actions` that apply to the current screen."""
 
-    def _actions(self) -> list[tuple[UserAction, str]]:
+    def _actions(self) -> list[UserAction]:
         from tui.screens.main import MainScreen
 
-        found: list[tuple[UserAction, str]] = []
+        found: list[UserAction] = []
         if isinstance(self.screen, MainScreen):
-            found += [(a, f"screen.{a.action}") for a in SCREEN_ACTIONS]
-        found += [(a, f"app.{a.action}") for a in APP_ACTIONS]
+            found += [*SCREEN_ACTIONS, *PREVIEW_ACTIONS]
+        found += APP_ACTIONS
         return found
 
     def _help(self, action: UserAction) -> str:
@@ -28,20 +47,22 @@ class FeedlabCommands(Provider):
         self.app.call_later(partial(self.screen.run_action, action))
 
     async def discover(self) -> Hits:
-        for action, target in self._actions():
-            yield DiscoveryHit(action.title, partial(self._run, target), help=self._help(action))
+        for action in self._actions():
+            yield DiscoveryHit(
+                action.title, partial(self._run, action.target), help=self._help(action)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action, target in self._actions():
-            score = matcher.match(f"{action.title} {action.help}")
-            title_score = matcher.match(action.title)
-            best = max(score, title_score)
-            if best > 0:
+        for action in self._actions():
+            score = rank(
+                query, action.title, matcher.match(action.title), matcher.match(action.help)
+            )
+            if score > 0:
                 yield Hit(
-                    best,
+                    score,
                     matcher.highlight(action.title),
-                    partial(self._run, target),
+                    partial(self._run, action.target),
                     text=action.title,
                     help=self._help(action),
                 )

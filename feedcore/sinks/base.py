@@ -29,14 +29,18 @@ class Payload:
     size: int
     path: Path | None = None
     data: bytes | None = None
+    #: ``path`` is the writer's spool file: complete, never written again and removed
+    #: after delivery, so a sink on the same file system may hard-link it instead of
+    #: copying it (a caller's own file is always copied: it may change later).
+    spooled: bool = False
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Payload:
         return cls(size=len(data), data=data)
 
     @classmethod
-    def from_file(cls, path: Path) -> Payload:
-        return cls(size=os.path.getsize(path), path=path)
+    def from_file(cls, path: Path, *, spooled: bool = False) -> Payload:
+        return cls(size=os.path.getsize(path), path=path, spooled=spooled)
 
     def open(self) -> BinaryIO:
         """A fresh reader positioned at byte 0 (each retry opens a new one)."""

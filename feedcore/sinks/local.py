@@ -32,6 +32,21 @@ def safe_key(key: str) -> PurePosixPath:
     return PurePosixPath(key)
 
 
+def _place(payload: Payload, tmp: Path) -> None:
+    """Write a file payload at ``tmp``: a hard link to a spool file on the same file
+    system (its bytes are written once, not copied: a 2 GB export is 2 GB less disk
+    traffic), otherwise a copy."""
+    assert payload.path is not None
+    if payload.spooled:
+        tmp.unlink(missing_ok=True)  # a partial file left by a crashed run
+        try:
+            os.link(payload.path, tmp)
+            return
+        except OSError:  # another file system, or one without hard links: copy it
+            pass
+    shutil.copyfile(payload.path, tmp)
+
+
 class LocalSink(ClosingSink):
     """Writes keys as files under ``root`` (created on demand)."""
 
@@ -56,7 +71,7 @@ class LocalSink(ClosingSink):
             self.listeners.emit("write-partial", key, size=payload.size)
             try:
                 if payload.path is not None:
-                    shutil.copyfile(payload.path, tmp)
+                    _place(payload, tmp)
                 else:
                     tmp.write_bytes(payload.data or b"")
                 if exclusive:

@@ -3,7 +3,10 @@
 Each command lives in its own module exposing ``register(subparsers)``, which
 adds its parser and sets ``func`` to a ``run(args) -> int``. Heavy imports
 (boto3, asyncssh, moto, textual) happen inside ``run`` so ``feedlab validate``
-stays instant and ``import feedcore`` stays free of IO libraries.
+stays instant and ``import feedcore`` stays free of IO libraries. When the
+command line names a command, only that command's module is imported (its
+parser is the only one built): ``feedlab validate`` does not pay for the
+writer, the verifier or the simulator that other commands import.
 
 Every :class:`~feedcore.errors.FeedError` becomes one line on stderr and a
 non-zero exit; a traceback is never shown to a user. ``validate``, ``publish``
@@ -26,6 +29,8 @@ from feedlab.cli.common import TUI_EXTRA
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo")
+#: Commands that export files, for which malloc keeps freed memory (common.keep_freed_memory).
+EXPORTING = ("publish", "simulate", "demo")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -35,7 +40,17 @@ EXIT_MISSING = 3
 VERBOSE_HELP = "report each delivery step (-vv: debug)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option, if a command.
+
+    The top-level options (``-v``, ``-h``) take no value, so that word is the command.
+    """
+    word = next((w for w in argv if not w.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` just that command's (the others not imported)."""
     parser = argparse.ArgumentParser(
         prog="feedlab",
         description="Build, simulate, deliver and verify marketing data feeds (FEED_SPEC v1).",
@@ -43,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(available=set())
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"feedlab.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -60,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(named_command(words))
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
@@ -72,10 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logsafety.quiet_libraries()
     if args.command is None:
         if "tui" in args.available:
-            args = parser.parse_args(["tui", *(argv or [])])
+            args = parser.parse_args(["tui", *words])
         else:
             parser.print_help()
             return EXIT_OK
+    if args.command in EXPORTING:
+        from feedlab.cli.common import keep_freed_memory
+
+        keep_freed_memory()
     try:
         code: int = args.func(args)
         return code

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from tui.app import FeedlabApp
 from tui.screens.main import MainScreen
@@ -23,6 +25,9 @@ WELCOME = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"
 HASHED = Path(__file__).resolve().parent / "feeds" / "hashed_jsonl_sftp.toml"
 CLOCK = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
 SIZE = (200, 50)
+#: Every terminal size the layout is tested and snapshotted at (add one here to cover it).
+SIZES = ((80, 24), (120, 30), (160, 48), (200, 50))
+SIZE_IDS = tuple(f"{w}x{h}" for w, h in SIZES)
 
 
 def settings(entering: int = 20, exiting: int = 0) -> SimSettings:
@@ -54,12 +59,17 @@ def main_of(pilot: Pilot[Any]) -> MainScreen:
     return app.main
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and every message they posted be handled."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
+    """Let every worker finish and every message they posted be handled, including
+    workers started by those messages (F5's export starts the preview's load)."""
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers)
+        quiet = 0 if busy else quiet + 1
+        if quiet == 2:  # two quiet rounds in a row: nothing left in flight
+            return
 
 
 async def export(pilot: Pilot[Any]) -> None:
@@ -81,6 +91,15 @@ async def select(pilot: Pilot[Any], ref: FileRef) -> None:
     await pilot.pause()
     await pilot.press("enter")
     await settle(pilot)
+
+
+def on_screen(pilot: Pilot[Any], widget: Widget) -> bool:
+    """``widget`` is displayed (no hidden ancestor) and its region lies inside the screen."""
+    if not widget.is_on_screen or widget.region.area == 0:
+        return False
+    if any(node.styles.display == "none" for node in (widget, *widget.ancestors)):
+        return False
+    return pilot.app.screen.region.contains_region(widget.region)
 
 
 def text_of(widget: Static) -> str:

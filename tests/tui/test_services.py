@@ -59,7 +59,8 @@ def test_simulator_exits_only_contacts_that_entered_earlier() -> None:
     third = sim.plan(settings(entering=0, exiting=20))
     assert third.exiting == 12  # 15 entered, 3 already left
     assert sim.in_flow == 0
-    assert first.writer_seed != second.writer_seed
+    assert first.writer_seed == second.writer_seed == 42  # the CLI's --seed (FS-8)
+    assert second.same_time_as == 1  # the same clock: the log warns of the same names
 
 
 def test_batch_events_are_reproducible_and_exits_repeat_entered_emails() -> None:

@@ -1,37 +1,91 @@
-"""Snapshots (pytest-textual-snapshot) at 200x50 with a fixed seed and clock.
+"""Snapshots (pytest-textual-snapshot) with a fixed seed and clock.
 
 Nothing time-, port- or path-dependent is on screen: the activity log numbers
 operations instead of timing them, the mock servers' ports and folders are never
-shown, and the config's file name is the fixture's. Focus ends on the tree so no
-blinking input cursor is captured.
+shown, the config's file name is the fixture's, and the command lines the log
+offers name files by their name only. Toasts are cleared before the picture
+(they expire by the wall clock) and an input that has focus does not blink.
+
+:data:`STATES` are taken at every size of :data:`~tests.tui.conftest.SIZES`; a
+new screen adds a state here (or its own test with ``sizes``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.tui.conftest import SIZE, export, files_of, make_app, select, settle
+from tests.tui.conftest import (
+    SIZE,
+    SIZE_IDS,
+    SIZES,
+    export,
+    files_of,
+    make_app,
+    select,
+    settle,
+)
+
+sizes = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 
 
-def test_main_screen_after_an_export(snap_compare: Any, welcome: Path) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await export(pilot)
-        await pilot.press("f2")
+async def still(pilot: Pilot[Any]) -> None:
+    """What a snapshot needs after the keys: workers done, no toasts, no blinking."""
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
 
-    assert snap_compare(make_app(welcome), terminal_size=SIZE, run_before=run_before)
+
+async def start(pilot: Pilot[Any]) -> None:
+    await still(pilot)
 
 
-def test_data_preview(snap_compare: Any, welcome: Path) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await export(pilot)
-        (data,) = files_of(pilot, "data")
-        await select(pilot, data)
+async def after_f5(pilot: Pilot[Any]) -> None:
+    await export(pilot)
+    await still(pilot)
 
-    assert snap_compare(make_app(welcome), terminal_size=SIZE, run_before=run_before)
+
+async def zoom(pilot: Pilot[Any]) -> None:
+    await export(pilot)
+    await pilot.press("f10")
+    await still(pilot)
+
+
+async def help_screen(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f1")
+    await still(pilot)
+
+
+async def invalid_field(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    pilot.app.query_one("#host", Input).focus()
+    await pilot.press("home", *"s3://")
+    await still(pilot)
+
+
+STATES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
+    "start": start,
+    "after_f5": after_f5,
+    "zoom": zoom,
+    "help": help_screen,
+    "invalid_field": invalid_field,
+}
+
+
+@sizes
+@pytest.mark.parametrize("state", list(STATES))
+def test_screen_at_every_size(
+    snap_compare: Any, welcome: Path, state: str, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(welcome), terminal_size=size, run_before=STATES[state])
 
 
 def test_control_preview(snap_compare: Any, welcome: Path) -> None:
@@ -39,6 +93,7 @@ def test_control_preview(snap_compare: Any, welcome: Path) -> None:
         await export(pilot)
         (control,) = files_of(pilot, "control")
         await select(pilot, control)
+        await still(pilot)
 
     assert snap_compare(make_app(welcome), terminal_size=SIZE, run_before=run_before)
 
@@ -51,6 +106,9 @@ def test_error_state_invalid_host_and_refused_export(snap_compare: Any, welcome:
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("f2")
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await pilot.pause()
 
     assert snap_compare(make_app(welcome), terminal_size=SIZE, run_before=run_before)
 
@@ -58,7 +116,16 @@ def test_error_state_invalid_host_and_refused_export(snap_compare: Any, welcome:
 def test_hashed_jsonl_preview_on_sftp(snap_compare: Any, hashed: Path) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await export(pilot)
-        (data,) = files_of(pilot, "data")
-        await select(pilot, data)
+        await still(pilot)
 
     assert snap_compare(make_app(hashed), terminal_size=SIZE, run_before=run_before)
+
+
+def test_record_view_of_a_hashed_row_at_80x24(snap_compare: Any, hashed: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await export(pilot)
+        await still(pilot)  # no toast left on the screen under the dialog
+        await pilot.press("f10", "enter")
+        await still(pilot)
+
+    assert snap_compare(make_app(hashed), terminal_size=(80, 24), run_before=run_before)

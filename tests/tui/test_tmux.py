@@ -1,4 +1,5 @@
-"""``feedlab tui`` in a real terminal (tmux, 200x50): F5 lands files on screen, ctrl+q exits 0."""
+"""``feedlab tui`` in a real terminal (tmux): F5 alone brings the new data file's
+preview, header and rows, on screen at 80x24 and 120x30 as at 200x50; ctrl+q exits 0."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from tests.tui.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
-DATA_RE = re.compile(r"acme_1234_add_[0-9a-f]{8}_\d{14}\.csv")
-TIMEOUT = 20.0
+DATA_RE = re.compile(r"acme_1234_add_[0-9a-f]{8}_20261127090000\.csv")
+ROW_RE = re.compile(r"│\s*1\s+[a-z.0-9]+@example\.")  # row 1 of the table: an address
+TIMEOUT = 30.0
 
 
 def _poll(condition: Callable[[], bool], what: str, screen: Callable[[], str]) -> None:
@@ -31,7 +33,10 @@ def _poll(condition: Callable[[], bool], what: str, screen: Callable[[], str]) -
     pytest.fail(f"timed out waiting for {what}; screen:\n{screen()}")
 
 
-def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (120, 30), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tui_in_tmux_f5_alone_shows_the_preview_then_ctrl_q_exits_zero(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     feedlab = Path(sys.executable).parent / "feedlab"
     exit_file = tmp_path / "exit-status"
     # A private tmux server (socket in tmp_path) started with this test's environment.
@@ -40,10 +45,25 @@ def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
     # LINES=24 at the C level, which a child would inherit and the app would obey.
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     command = (
-        f"cd {ROOT} && {feedlab} tui fixtures/feeds/welcome_csv_s3.toml; echo EXIT=$? > {exit_file}"
+        f"cd {ROOT} && {feedlab} tui fixtures/feeds/welcome_csv_s3.toml "
+        f"--at 2026-11-27T09:00:00Z; echo EXIT=$? > {exit_file}"
     )
+    width, height = (str(n) for n in size)
     subprocess.run(
-        [*tmux, "new-session", "-d", "-s", "feedlab", "-x", "200", "-y", "50", "sh", "-c", command],
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-s",
+            "feedlab",
+            "-x",
+            width,
+            "-y",
+            height,
+            "sh",
+            "-c",
+            command,
+        ],
         check=True,
         env=env,
     )
@@ -55,15 +75,17 @@ def test_tui_in_tmux_f5_then_ctrl_q_exits_zero(tmp_path: Path) -> None:
         return result.stdout
 
     try:
-        _poll(lambda: "F5 exports a batch" in screen(), "the mock servers", screen)
+        _poll(lambda: "Export batch" in screen() and "Help" in screen(), "the app", screen)
         subprocess.run([*tmux, "send-keys", "-t", "feedlab", "F5"], check=True, env=env)
 
-        def landed() -> bool:
+        def previewed() -> bool:
             text = screen()
-            match = DATA_RE.search(text)
-            return bool(match) and f"control_{match.group(0)[:-4]}.json" in text
+            title = DATA_RE.search(text)  # the preview's title names the new file
+            return bool(title) and "identifier" in text and bool(ROW_RE.search(text))
 
-        _poll(landed, "the data file and its control file", screen)
+        _poll(previewed, "the new data file's preview: its name, header and rows", screen)
+        text = screen()
+        assert "timestamp" in text  # the header's second column
         subprocess.run([*tmux, "send-keys", "-t", "feedlab", "C-q"], check=True, env=env)
         _poll(exit_file.exists, "the app to exit", screen)
         assert exit_file.read_text().strip() == "EXIT=0"

@@ -28,7 +28,8 @@ async def test_f5_lands_data_file_then_control_file_in_tree_and_log(welcome: Pat
         history = main_of(pilot).activity.history
         puts = [line for line in history if " put " in line]
         assert data.name in puts[0] and control.name in puts[1]  # data first, then control
-        assert history[-1].startswith("✓ Batch 1: 1 data + 1 control files")
+        assert history[-2].startswith("✓ Batch 1: 1 data + 1 control files")
+        assert "feedlab simulate welcome_csv_s3.toml --contacts 20 --seed 42" in history[-1]
 
 
 async def test_select_data_file_shows_rows_with_header_and_nulls(hashed: Path) -> None:
@@ -51,7 +52,9 @@ async def test_select_data_file_shows_rows_with_header_and_nulls(hashed: Path) -
         ]
         assert table.row_count == 40  # 20 contacts x (data_feed + email_winback)
         first = [str(cell) for cell in table.get_row_at(0)]
-        assert re.fullmatch(r"[0-9a-f]{64}", first[0])  # hashed: never a raw address
+        identifier = main_of(pilot).preview.data.rows[0][0]  # type: ignore[union-attr]
+        assert re.fullmatch(r"[0-9a-f]{64}", identifier or "")  # hashed: never a raw address
+        assert first[0] == f"{identifier[:12]}…{identifier[-4:]}"  # type: ignore[index]
         assert first[4:7] == ["data_feed", "null", "add"]  # variant: null (FS-2.7)
         assert first[8] == "null"  # undefined attribute: null
         title = text_of(pilot.app.query_one("#preview-title", Static))
@@ -94,6 +97,18 @@ async def test_save_as_for_a_new_config(tmp_path: Path) -> None:
     target = tmp_path / "new.toml"
     async with make_app(None).run_test() as pilot:
         await settle(pilot)
+        filled = {
+            "client": "acme",
+            "flow_id": "1234",
+            "flow_name": "Welcome",
+            "segment": "New",
+            "host": "acme-data-feeds",
+            "path": "exports",
+            "actions": "email_welcome",
+        }
+        for field, value in filled.items():
+            pilot.app.query_one(f"#{field}", Input).value = value
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(pilot.app.screen, PathPrompt)
@@ -301,3 +316,77 @@ async def test_control_preview_reports_a_mismatch_with_the_current_config(welcom
         # verify's own findings, about both files (the folder and the control file's path)
         assert "'exports/daily/v2'" in checks and "[FS-4.3]" in checks
         assert "[FS-5.1]" in checks
+
+
+async def test_palette_ranks_by_command_name_mock_server_finds_server_details(
+    welcome: Path,
+) -> None:
+    async with make_app(welcome).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"mock server")
+        await settle(pilot)  # the palette searches in a worker
+        await pilot.press("enter")
+        await settle(pilot)
+        titles = [note.title for note in pilot.app._notifications]
+        assert titles == ["Mock servers"]  # Mock server details, not Export batch
+        assert files_of(pilot, "data") == []
+
+
+def test_palette_rank_puts_any_name_match_above_any_help_match() -> None:
+    from tui.commands import rank
+
+    assert rank("x", "Export", 0.01, 0.0) > rank("x", "Export", 0.0, 1.0)
+    assert rank("exp", "Export batch", 0.2, 0.0) > rank("exp", "Demo export", 0.9, 0.0)
+    assert rank("bat", "Export batch", 0.2, 0.0) > rank("bat", "Bxaxt", 0.9, 0.0)
+    assert 0 < rank("q", "T", 0.0, 0.3) < rank("q", "T", 0.2, 0.0) < rank("t", "T", 0.1, 0) <= 1
+
+
+async def test_new_feed_starts_empty_with_placeholders_and_asks_before_discarding(
+    welcome: Path,
+) -> None:
+    async with make_app(None).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        for field in ("host", "path", "condition", "client", "flow_id", "flow_name"):
+            box = pilot.app.query_one(f"#{field}", Input)
+            assert box.value == "" and box.placeholder  # an example, never a value
+        assert "✗" not in text_of(pilot.app.query_one("#host-message", Static))  # not yet typed
+        assert text_of(pilot.app.query_one("#config-status", Static)).startswith("New feed")
+        assert pilot.app.sub_title == "untitled.toml"
+    async with make_app(welcome).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        pilot.app.query_one("#path", Input).focus()
+        await pilot.press("end", "x", "ctrl+n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("escape")  # cancel: nothing lost
+        await pilot.pause()
+        assert main_of(pilot).document.values.path == "exports/dailyx"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(pilot)
+        main = main_of(pilot)
+        assert main.document.path is None and main.document.values.path == ""
+        assert pilot.app.query_one("#host", Input).value == ""
+
+
+async def test_path_prompt_completes_folders_and_files(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "welcome.toml").write_text("", encoding="utf-8")
+    (tmp_path / "feeds" / "notes.txt").write_text("", encoding="utf-8")
+    async with make_app(None).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PathPrompt)
+        box = pilot.app.screen.query_one(Input)
+        box.value = str(tmp_path / "fe")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert box.value == f"{tmp_path}/feeds/"
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert box.value == f"{tmp_path}/feeds/welcome.toml"  # .toml only: not notes.txt

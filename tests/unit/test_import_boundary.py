@@ -134,5 +134,5 @@ def test_the_static_scan_sees_imports() -> None:
     assert (1, "textual.app") in _imports_of("from textual.app import App\n")
     assert (1, "textual") in _imports_of("import textual\n")
     assert (1, "textual.widgets") in _imports_of("importlib.import_module('textual.widgets')\n")
-    assert any(module == "pydantic" for _, module in _imports(FEEDCORE / "config.py"))
+    assert any(module == "msgspec" for _, module in _imports(FEEDCORE / "config.py"))
     assert _front_end("mock_targets.embedded") and _front_end("tui") and not _front_end("tuition")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedcore import lint
 from feedcore.config import FeedConfig, load_config, loads_config
@@ -161,3 +162,18 @@ def test_fs7_1_lint_warns_exactly_for_the_names_simulated_contacts_lack(
 def test_lint_never_fails_on_a_valid_config(config: FeedConfig) -> None:
     for warning in lint.lint_config(config):
         assert warning.field and warning.rule.startswith("FS-") and "\n" not in warning.message
+
+
+@given(
+    name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True),
+    left=st.sampled_from(["", " ", "  ", "\t"]),
+    right=st.sampled_from(["", " ", "\n"]),
+    constant=st.text(max_size=20).filter(lambda t: not any(m in t for m in ("{{", "{%", "{#"))),
+)
+def test_fs2_5_plain_lookups_and_constants_read_without_jinja2_agree_with_the_tree(
+    name: str, left: str, right: str, constant: str
+) -> None:
+    """The fast reading of ``{{ contact.NAME }}`` and of constant text (which keeps
+    ``feedlab validate`` from importing Jinja2) finds what the syntax tree finds."""
+    for source in (f"{{{{{left}contact.{name}{right}}}}}", constant):
+        assert lint._template_references(source) == lint._parsed_template_references(source)

@@ -133,19 +133,9 @@ FIELD_NAMES = frozenset(
     name for name in FormValues.__dataclass_fields__ if not name.startswith("extra_")
 )
 
-#: What a new, unnamed config starts with: the FS-1.2 example.
-NEW_CONFIG = FormValues(
-    client="acme",
-    flow_id="1234",
-    flow_name="Welcome Series",
-    segment="New signups",
-    variants=(("A", "50", "email_welcome, facebook_audience"), ("B", "50", "email_welcome_v2")),
-    format="csv",
-    target="s3",
-    host="acme-data-feeds",
-    path="exports/daily",
-    contexts=(("first_name", "{{ contact.first_name }}"),),
-)
+#: What a new, untitled feed starts with: every text field empty (the form shows
+#: placeholders, which are examples, never values), CSV to S3.
+NEW_CONFIG = FormValues()
 
 
 def split_actions(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from feedcore import rules
 from feedcore.config import FeedConfig
@@ -19,6 +19,10 @@ from feedcore.events import Event
 from feedcore.simulate import contacts, simulate_events
 
 CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: How far the simulated clock moves after each batch: file names carry the export
+#: time to the second (FS-4), so two batches never share names unless the user sets
+#: the clock back on purpose.
+BATCH_STEP = timedelta(minutes=1)
 
 
 def default_clock() -> datetime:
@@ -75,6 +79,10 @@ class SimSettings:
     def next_day(self) -> SimSettings:
         return replace(self, clock=self.clock + timedelta(days=1))
 
+    def after_batch(self) -> SimSettings:
+        """Where the clock stands once a batch has been exported at :attr:`clock`."""
+        return replace(self, clock=self.clock + BATCH_STEP)
+
 
 @dataclass
 class _Cohort:
@@ -83,6 +91,7 @@ class _Cohort:
     seed: int
     start: int
     count: int
+    until: date
     exited: int = 0
 
     @property
@@ -95,6 +104,7 @@ class _Slice:
     seed: int
     start: int
     count: int
+    until: date
 
 
 @dataclass(frozen=True)
@@ -107,23 +117,43 @@ class BatchPlan:
     entering: int
     exiting: int
     enter_from: int
+    #: Signup dates of the simulated contacts end here (as ``feedlab simulate --at``'s date).
+    until: date
     exit_slices: tuple[_Slice, ...] = ()
+    #: An earlier batch exported at the same time (so under the same names), if any.
+    same_time_as: int | None = None
 
     @property
     def events_total(self) -> int:
         return self.entering + self.exiting
 
     @property
-    def writer_seed(self) -> str:
-        """Random name parts: reproducible per (seed, batch), distinct between batches."""
-        return f"{self.seed}/{self.number}"
+    def writer_seed(self) -> int:
+        """The seed of the random name parts: the CLI's ``--seed``, so that with the
+        same ``--at`` ``feedlab simulate``/``publish`` make the same names (FS-8).
+        Batches differ by their time (the clock moves after each one)."""
+        return self.seed
+
+    @property
+    def simulate_equivalent(self) -> bool:
+        """True when ``feedlab simulate --contacts N --seed S --at T`` makes this very batch:
+        only new contacts, from the start of the seed's sequence."""
+        fresh = self.enter_from == 0 and self.until == self.at.date()
+        return fresh and self.entering > 0 and not self.exit_slices
 
     def events(self, config: FeedConfig) -> Iterator[Event]:
         """The batch's events, generated lazily (a million never sit in memory)."""
-        yield from simulate_events(config, self.entering, seed=self.seed, start=self.enter_from)
+        yield from simulate_events(
+            config, self.entering, seed=self.seed, start=self.enter_from, signup_until=self.until
+        )
         for piece in self.exit_slices:
             yield from simulate_events(
-                config, piece.count, seed=piece.seed, type="exit", start=piece.start
+                config,
+                piece.count,
+                seed=piece.seed,
+                type="exit",
+                start=piece.start,
+                signup_until=piece.until,
             )
 
 
@@ -133,7 +163,9 @@ class Simulator:
     def __init__(self) -> None:
         self.batches = 0
         self._next_index: dict[int, int] = {}
+        self._until: dict[int, date] = {}
         self._cohorts: list[_Cohort] = []
+        self._times: dict[datetime, int] = {}
 
     @property
     def in_flow(self) -> int:
@@ -144,6 +176,8 @@ class Simulator:
         self.batches += 1
         seed = settings.seed
         start = self._next_index.get(seed, 0)
+        # As `feedlab simulate`: signups end on the day of the seed's first export.
+        until = self._until.setdefault(seed, settings.clock.date())
         wanted = settings.exiting
         slices: list[_Slice] = []
         for cohort in self._cohorts:
@@ -151,13 +185,15 @@ class Simulator:
                 break
             take = min(wanted, cohort.remaining)
             if take:
-                slices.append(_Slice(cohort.seed, cohort.start + cohort.exited, take))
+                slices.append(_Slice(cohort.seed, cohort.start + cohort.exited, take, cohort.until))
                 cohort.exited += take
                 wanted -= take
         self._cohorts = [c for c in self._cohorts if c.remaining]
         if settings.entering:
-            self._cohorts.append(_Cohort(seed, start, settings.entering))
+            self._cohorts.append(_Cohort(seed, start, settings.entering, until))
             self._next_index[seed] = start + settings.entering
+        same_time_as = self._times.get(settings.clock)
+        self._times.setdefault(settings.clock, self.batches)
         return BatchPlan(
             number=self.batches,
             at=settings.clock,
@@ -165,5 +201,7 @@ class Simulator:
             entering=settings.entering,
             exiting=sum(s.count for s in slices),
             enter_from=start,
+            until=until,
             exit_slices=tuple(slices),
+            same_time_as=same_time_as,
         )

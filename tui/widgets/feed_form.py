@@ -36,7 +36,7 @@ def upload_folder(path: str, clock: datetime) -> str:
     return "/" + naming.folder(path, clock) + "/"
 
 
-class FeedForm(VerticalScroll):
+class FeedForm(VerticalScroll, can_focus=False):
     """Data format, Hash identity, Data target, Host/bucket, Path, Personalized content,
     Condition. ``clock`` (the simulated time) feeds the "Files are uploaded to" line."""
 

@@ -45,6 +45,9 @@ class ValidatedField(Vertical):
         self._checker = checker
         self._placeholder = placeholder
         self._hint = hint
+        #: False until the user types here: an empty field of a new feed shows its hint,
+        #: not a red "is empty" message, until it has been edited.
+        self._touched = False
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label")
@@ -74,6 +77,7 @@ class ValidatedField(Vertical):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._touched = True
         self._show(event.validation_result)
         self.post_message(FieldEdited(self.field_name, event.value))
 
@@ -81,6 +85,7 @@ class ValidatedField(Vertical):
         """Show ``value`` without reporting it as an edit (loading a config)."""
         with self.prevent(Input.Changed):
             self.input.value = value
+        self._touched = False
         self.revalidate()
 
     def set_checker(self, checker: Checker, placeholder: str | None = None) -> None:
@@ -102,6 +107,8 @@ class ValidatedField(Vertical):
 
     def _show(self, result: ValidationResult | None) -> None:
         failures = result.failure_descriptions if result is not None else []
+        if failures and not self._touched and not self.input.value:
+            failures = []  # not filled in yet: the hint says what goes here
         self.set_class(bool(failures), "-invalid")
         text = f"✗ {failures[0]}" if failures else self._hint
         set_text(self.message, text)

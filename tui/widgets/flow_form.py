@@ -18,7 +18,7 @@ VARIANT_COLUMNS = (
 )
 
 
-class FlowForm(VerticalScroll):
+class FlowForm(VerticalScroll, can_focus=False):
     """The flow the feed exports contacts of."""
 
     def __init__(self, values: FormValues, *, id: str | None = None) -> None:

@@ -30,6 +30,9 @@ _CHECKS = {
 class SimBar(Vertical):
     """Posts :class:`SimEdited` whenever every field holds a valid value."""
 
+    #: Columns the bar needs to show its fields and buttons on one line.
+    ONE_LINE = 124
+
     def __init__(self, settings: SimSettings, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._settings = settings
@@ -48,32 +51,43 @@ class SimBar(Vertical):
             "sim-seed": "Seed",
             "sim-clock": "Clock (UTC)",
         }
+        groups = {"sim-counts": list(initial)[:3], "sim-time": list(initial)[3:]}
         with Horizontal(classes="sim-fields"):
-            for key, value in initial.items():
-                yield Label(labels[key], classes="sim-label")
-                yield Input(
-                    value,
-                    id=key,
-                    validators=[RuleValidator(_CHECKS[key])],
-                    compact=True,
-                    select_on_focus=True,  # typing a new number replaces the old one
-                )
-            yield Button(
-                "Next day",
-                id="next-day",
-                compact=True,
-                tooltip="Advance the clock by a day (F6)",
-                action="screen.next_day",
-            )
-            yield Button(
-                "Export batch",
-                id="export",
-                variant="primary",
-                compact=True,
-                tooltip="Export a batch to the mock server (F5)",
-                action="screen.export",
-            )
+            for group, keys in groups.items():
+                with Horizontal(classes="sim-group", id=group):
+                    for key in keys:
+                        yield Label(labels[key], classes="sim-label")
+                        yield Input(
+                            initial[key],
+                            id=key,
+                            validators=[RuleValidator(_CHECKS[key])],
+                            compact=True,
+                            select_on_focus=True,  # typing a new number replaces the old one
+                        )
+                    if group == "sim-time":
+                        yield from self._buttons()
         yield Static("", id="sim-message", markup=False)
+
+    def _buttons(self) -> ComposeResult:
+        yield Button(
+            "Next day",
+            id="next-day",
+            compact=True,
+            tooltip="Advance the clock by a day (F6)",
+            action="screen.next_day",
+        )
+        yield Button(
+            "Export batch",
+            id="export",
+            variant="primary",
+            compact=True,
+            tooltip="Export a batch to the mock server (F5)",
+            action="screen.export",
+        )
+
+    def on_resize(self) -> None:
+        # The fields and buttons take WIDTH columns on one line; narrower, two lines.
+        self.set_class(self.size.width < self.ONE_LINE, "-two-lines")
 
     def set_clock(self, settings: SimSettings) -> None:
         """The clock moved (Next day): show it without treating it as an edit."""
@@ -88,9 +102,9 @@ class SimBar(Vertical):
             problem(_CHECKS[i.id or ""], i.value) for i in self.query(Input) if i.id in _CHECKS
         ]
         shown = next((m for m in messages if m), "")
-        set_text(
-            self.query_one("#sim-message", Static), f"✗ {shown}" if shown else "", layout=False
-        )
+        message = self.query_one("#sim-message", Static)
+        set_text(message, f"✗ {shown}" if shown else "")
+        message.display = bool(shown)
         if shown:
             return
         values = {i.id: i.value for i in self.query(Input)}

@@ -49,6 +49,8 @@ class TargetTree(Tree[NodeData]):
         self._files: dict[FileRef, TreeNode[NodeData]] = {}
         self._sizes: dict[FileRef, int | None] = {}
         self.started = False
+        #: The files of the last batch (marked in the tree) and its number.
+        self._batch: tuple[int, frozenset[FileRef]] = (0, frozenset())
 
     def on_mount(self) -> None:
         for server in ("s3", "sftp"):
@@ -83,6 +85,35 @@ class TargetTree(Tree[NodeData]):
             elif op.server == "sftp":
                 landed.extend(self._apply_sftp(op))
         return landed
+
+    def mark_batch(self, number: int, refs: Iterable[FileRef]) -> list[FileRef]:
+        """Mark batch ``number``'s files (the previous batch's lose their mark); returns
+        those of them in the tree, data files first."""
+        before = self._batch[1]
+        marked = frozenset(ref for ref in refs if ref in self._files)
+        self._batch = (number, marked)
+        for ref in before | marked:
+            node = self._files.get(ref)
+            if node is not None:
+                node.set_label(self._file_label(ref))
+        return sorted(marked, key=lambda ref: (kind_of(ref.name) != "data", ref.key))
+
+    def select_file(self, ref: FileRef) -> None:
+        """Move the cursor to ``ref`` (its folders expanded) and scroll it into view."""
+        node = self._files.get(ref)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        # A node added in this tick has no line yet: move once the tree has laid it out.
+        self.call_after_refresh(self._cursor_to, node)
+
+    def _cursor_to(self, node: TreeNode[NodeData]) -> None:
+        if node.data is not None and self._files.get(node.data) is node:
+            self.move_cursor(node, animate=False)
+            self.scroll_to_node(node, animate=False)
 
     def rebuild(self, refs: Iterable[FileRef]) -> None:
         for node in self._servers.values():
@@ -172,6 +203,10 @@ class TargetTree(Tree[NodeData]):
         size = human_size(self._sizes.get(ref))
         if size:
             label.append(f"  {size}", style="dim")
+        number, batch = self._batch
+        if ref in batch:
+            label.stylize("bold")
+            label.append(f"  ◀ batch {number}", style="bold yellow")
         return label
 
     def _label_servers(self) -> None:

@@ -59,6 +59,8 @@ class Workbench(PlainNotify, Vertical):
         self.feed = OperationFeed(lambda: self.post_message(m.ServerActivity()))
         self.exporting = False
         self.last_result: m.ExportFinished | None = None
+        #: The last batch exported (its command line is offered, ctrl+t).
+        self.last_plan: BatchPlan | None = None
 
     def compose(self) -> ComposeResult:
         yield SimBar(self.settings, id="sim-bar")
@@ -90,7 +92,9 @@ class Workbench(PlainNotify, Vertical):
         self.activity.border_title = "Activity: protocol operations, in order"
         self.targets.subscribe(self.feed)
         self.activity.note("Starting the mock S3 and SFTP servers…", style="dim")
-        self.start_servers()
+        # After the first frame: the servers' start (importing moto) holds the GIL for
+        # a while, and the user should see the app at once (benchmarks/tui_startup.py).
+        self.call_after_refresh(self.start_servers)
 
     # -- servers ----------------------------------------------------------------------------
 
@@ -137,17 +141,18 @@ class Workbench(PlainNotify, Vertical):
         self.query_one(SimBar).set_clock(self.settings)
         return self.settings
 
-    def export(self, config: FeedConfig) -> None:
-        """Plan the next batch and deliver it on a worker thread."""
+    def export(self, config: FeedConfig) -> bool:
+        """Plan the next batch and deliver it on a worker thread; the clock moves on
+        (:data:`~tui.services.simulation.BATCH_STEP`). False when nothing started."""
         if self.exporting:
             self.notify("An export is already running.", severity="warning")
-            return
+            return False
         settings = self.settings
         if settings.entering == 0 and (settings.exiting == 0 or self.simulator.in_flow == 0):
             self.notify(
                 "Nothing to export: set contacts entering (or exiting).", severity="warning"
             )
-            return
+            return False
         plan = self.simulator.plan(settings)
         self.activity.note(
             f"── batch {plan.number} at {format_clock(plan.at)} UTC: {plan.entering:,} entering, "
@@ -157,9 +162,19 @@ class Workbench(PlainNotify, Vertical):
             self.activity.note(
                 f"   only {plan.exiting:,} contacts were in the flow to exit", style="yellow"
             )
+        if plan.same_time_as is not None:
+            self.activity.note(
+                f"   same time as batch {plan.same_time_as}: same file names, "
+                "its files are replaced (move the clock to keep both)",
+                style="yellow",
+            )
+        self.settings = settings.after_batch()
+        self.query_one(SimBar).set_clock(self.settings)
+        self.last_plan = plan
         self.exporting = True
         self.status.started(f"Batch {plan.number}: starting…", plan.events_total)
         self.export_batch(config, plan)
+        return True
 
     @work(thread=True, exit_on_error=False, group="export")
     def export_batch(self, config: FeedConfig, plan: BatchPlan) -> None:
@@ -213,17 +228,24 @@ class Workbench(PlainNotify, Vertical):
             text += f" ({result.filtered:,} contacts excluded by the condition)"
         self.activity.note("✓ " + text, "bold green")
         self.status.finished(text)
-        on_s3 = event.label.startswith("s3://")
-        for file in result.files:
-            ref = (
-                FileRef("s3", event.label.removeprefix("s3://"), file.data_key)
-                if on_s3
-                else FileRef("sftp", "", file.data_key)
-            )
-            node = self.files_tree.files.get(ref)
-            if node is not None:
-                self.files_tree.scroll_to_node(node, animate=False)
+        self._show_batch(event)
         self.notify(text, title="Exported")
+
+    def _show_batch(self, event: m.ExportFinished) -> None:
+        """Highlight the batch's files in the tree; select and preview its first data file."""
+        bucket = event.label.removeprefix("s3://")
+
+        def ref(key: str) -> FileRef:
+            on_s3 = event.label.startswith("s3://")
+            return FileRef("s3", bucket, key) if on_s3 else FileRef("sftp", "", key)
+
+        refs = [
+            ref(key) for file in event.result.files for key in (file.data_key, file.control_key)
+        ]
+        shown = self.files_tree.mark_batch(event.plan.number, refs)
+        if shown:
+            self.show_file(shown[0])
+            self.files_tree.select_file(shown[0])
 
     @on(m.ExportFailed)
     def _export_failed(self, event: m.ExportFailed) -> None:
