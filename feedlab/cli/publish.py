@@ -225,6 +225,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    log.debug(
+        "publishing to %s, batch journal %s", target_location(spec), "on" if journal else "off"
+    )
     try:
         # Read once: hashed (and a stream copied) here, then read by the export.
         with read_events(args.events, config=config, strict=args.strict, digest=journal) as reader:
