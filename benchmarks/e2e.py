@@ -54,6 +54,7 @@ def publish_argv(config: Path, events: Path, out: Path) -> list[str]:
         str(events),
         "--to-dir",
         str(out),
+        "--journal",  # a preview keeps none by default; a production run does
         "--at",
         inputs.AT_ISO,
         "--seed",

@@ -1,8 +1,8 @@
 """feedcore: build and deliver marketing data feeds (FEED_SPEC v1), as a library.
 
-The documented API is what ``__all__`` lists; everything else is reached
-through its module and may change. A production job loads a config, opens a
-sink on its target and exports events through the writer::
+The documented API is what ``__all__`` lists (``docs/library.md``); everything
+else is reached through its module and may change. A production job loads a
+config, reads its events and publishes them as one batch, safely rerunnable::
 
     import feedcore
     from feedcore import logsafety
@@ -10,10 +10,13 @@ sink on its target and exports events through the writer::
     logsafety.install()  # mask secrets in log records: the process's choice, made once
     config = feedcore.load_config("feed.toml")
     target = feedcore.S3Target(config.feed.host)  # credentials: the AWS chain
-    with feedcore.open_sink(target) as sink:
-        result = feedcore.FeedWriter(config, sink).export(events)
-    for file in result.files:
-        print(file.url, file.rows)
+    with feedcore.read_events("events.jsonl", config=config) as events:
+        outcome = feedcore.publish_batch(config, events, target, state_dir="state")
+    for file in outcome.files:
+        print(outcome.status, file.url, file.rows)
+
+The writer alone (``FeedWriter(config, sink).export(events)`` on a sink from
+``open_sink(target)``) is one export without the batch journal.
 
 Names are imported on first use (module ``__getattr__``), so ``import feedcore``
 costs next to nothing and loads neither boto3 nor asyncssh until an S3 or SFTP
@@ -27,10 +30,17 @@ import typing as _typing
 from feedcore.errors import (
     AlreadyExistsError,
     AuthError,
+    BadLineError,
+    BatchLockedError,
     ConfigError,
     EventError,
     FeedError,
     HostKeyError,
+    IncompleteBatchError,
+    JournalError,
+    JournalReadError,
+    JournalWriteError,
+    LineProblem,
     MissingExtraError,
     RenderError,
     SinkError,
@@ -41,8 +51,11 @@ from feedcore.errors import (
 )
 
 if _typing.TYPE_CHECKING:
+    from feedcore.batch import PublishOutcome, publish_batch
     from feedcore.config import FeedConfig, load_config, loads_config, save_config
-    from feedcore.events import Event
+    from feedcore.events import Event, EventReader
+    from feedcore.eventsource import read_events
+    from feedcore.retry import RetryPolicy
     from feedcore.sinks.base import Payload, Sink
     from feedcore.sinks.local import LocalSink
     from feedcore.sinks.memory import MemorySink
@@ -67,6 +80,11 @@ _LAZY = {
     "loads_config": "feedcore.config",
     "save_config": "feedcore.config",
     "Event": "feedcore.events",
+    "EventReader": "feedcore.events",
+    "read_events": "feedcore.eventsource",
+    "publish_batch": "feedcore.batch",
+    "PublishOutcome": "feedcore.batch",
+    "RetryPolicy": "feedcore.retry",
     "FeedWriter": "feedcore.writer",
     "BatchResult": "feedcore.writer",
     "DeliveredFile": "feedcore.writer",
@@ -90,23 +108,33 @@ _LAZY = {
 __all__ = [
     "AlreadyExistsError",
     "AuthError",
+    "BadLineError",
+    "BatchLockedError",
     "BatchResult",
     "ConfigError",
     "DeliveredFile",
     "Event",
     "EventError",
+    "EventReader",
     "FeedConfig",
     "FeedError",
     "FeedWriter",
     "Finding",
     "HostKeyError",
+    "IncompleteBatchError",
+    "JournalError",
+    "JournalReadError",
+    "JournalWriteError",
+    "LineProblem",
     "LocalSink",
     "LocalTarget",
     "MemorySink",
     "MemoryTarget",
     "MissingExtraError",
     "Payload",
+    "PublishOutcome",
     "RenderError",
+    "RetryPolicy",
     "S3Sink",
     "S3Target",
     "SFTPSink",
@@ -121,6 +149,8 @@ __all__ = [
     "load_config",
     "loads_config",
     "open_sink",
+    "publish_batch",
+    "read_events",
     "save_config",
     "target_location",
     "verify_location",

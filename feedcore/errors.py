@@ -58,6 +58,18 @@ class LineProblem:
         return f"line {self.line}: {self.message} [FS-7]"
 
 
+class BadLineError(EventError):
+    """Strict reading stopped at the first bad line; nothing was delivered (FS-7).
+
+    ``problem`` is the line (a :class:`LineProblem`), ``source`` the input's name.
+    """
+
+    def __init__(self, source: str, problem: LineProblem) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{source}: {problem} (strict: stopped before writing anything)")
+
+
 class SpoolError(FeedError):
     """Local temporary storage failed (a full disk, a quota, a file size limit)."""
 
@@ -96,6 +108,60 @@ class HostKeyError(SinkError):
 
 class AlreadyExistsError(SinkError):
     """A write-once object (a control file) already exists with other content."""
+
+
+class JournalError(FeedError):
+    """The batch journal cannot be used. ``path`` is the record or lock file,
+    ``reason`` what went wrong; the subclasses say which remedy applies."""
+
+    def __init__(self, path: str, reason: str, remedy: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        tail = f"; {remedy}" if remedy else ""
+        super().__init__(f"batch journal {path}: {reason}{tail}")
+
+
+class JournalReadError(JournalError):
+    """A batch record is unreadable or unusable: delete it, or publish as a new batch."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            path,
+            reason,
+            "delete it, or publish these events as a new batch "
+            "(resuming from it could duplicate files)",
+        )
+
+
+class JournalWriteError(JournalError):
+    """A batch record cannot be written: choose another state folder, or no journal."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason, "choose another state folder, or publish without a journal")
+
+
+class BatchLockedError(JournalError):
+    """Another publish of the same batch holds its lock: wait for it to finish."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "another publish of this batch is running", "wait for it to finish")
+
+
+class IncompleteBatchError(FeedError):
+    """Delivery failed after the batch was recorded in the journal (FS-6.3).
+
+    The cause (``__cause__``, a :class:`SinkError` or another :class:`FeedError`)
+    says what failed; publishing the same batch again finishes it under the
+    same names and bytes. ``key`` is the batch key.
+    """
+
+    def __init__(self, cause: FeedError, key: str) -> None:
+        self.cause = cause
+        self.key = key
+        super().__init__(
+            f"{cause}; batch {key[:12]} is incomplete: publishing the same batch again "
+            "finishes it (same names and bytes; nothing is duplicated) [FS-6.3]"
+        )
 
 
 class MissingExtraError(FeedError):

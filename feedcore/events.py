@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Literal
 
 import msgspec
 
-from feedcore.errors import EventError, LineProblem
+from feedcore.errors import BadLineError, EventError, LineProblem
 from feedcore.lines import MAX_LINE_BYTES as MAX_LINE_BYTES  # re-exported: the FS-7 limit
 from feedcore.lines import LineReader, LineSource, StreamSource
 
@@ -175,6 +175,12 @@ class EventReader:
         self._readers: list[LineReader] = []
 
     @property
+    def digest(self) -> bytes | None:
+        """The SHA-256 of the input, when it was opened with one (a batch key's part)."""
+        digest = getattr(self.input, "digest", None)
+        return digest if isinstance(digest, bytes) else None
+
+    @property
     def splittable(self) -> LineSource | None:
         """The input when it can be read from any offset (the writer may split it)."""
         return self.input if self.input is not None and self.input.seekable else None
@@ -214,9 +220,7 @@ class EventReader:
     def add_problem(self, problem: LineProblem) -> None:
         """Record one bad line (strict: stop here)."""
         if self.strict:
-            raise EventError(
-                f"{self.source}: {problem} (--strict: stopped before writing anything)"
-            ) from None
+            raise BadLineError(self.source, problem) from None
         self.bad_lines += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)

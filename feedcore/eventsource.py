@@ -12,7 +12,9 @@ hung instead). So :func:`open_source` reads every input exactly once:
 * anything else is copied, as it is hashed, to a private spool file
   (:mod:`feedcore.tempfiles`: 0700 folder, 0600 file, swept if abandoned) and
   the export reads the copy;
-* without a digest (no journal) a stream is read directly, once.
+* without a digest (no journal) a stream is read directly, once;
+* a binary stream a service already holds (an open file object, a socket's
+  reader) is a stream too: read once from where it stands, never closed here.
 
 Either way the export must read exactly the bytes that were measured
 (:meth:`EventSource.check`): zero lines from a non-empty input is an error,
@@ -22,18 +24,28 @@ line end is refused while it is hashed or copied, before anything else runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from feedcore import tempfiles
 from feedcore.errors import EventError
 from feedcore.lines import BLOCK, MAX_RUNAWAY_BYTES, LineReader, LineSource, Read, runaway_error
 
-__all__ = ["EventSource", "open_source"]
+if TYPE_CHECKING:
+    from feedcore.config import FeedConfig
+    from feedcore.events import EventReader
+
+__all__ = ["EventInput", "EventSource", "open_source", "read_events"]
+
+#: What an events input can be: a path, ``-`` (standard input) or a binary stream.
+EventInput = str | Path | BinaryIO
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
@@ -133,22 +145,19 @@ def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def open_source(
-    name: str | Path, *, digest: bool = True, spool_dir: str | Path | None = None
+    name: EventInput, *, digest: bool = True, spool_dir: str | Path | None = None
 ) -> EventSource:
     """Open an events input: a path, ``-`` (standard input), ``/dev/fd/N``, a FIFO,
-    a device or a regular file. With ``digest`` its SHA-256 is computed (the batch
-    key) and a stream is copied to a private file in ``spool_dir`` (default: the
-    temporary folder) as it is read."""
+    a device, a regular file or a binary stream. With ``digest`` its SHA-256 is
+    computed (the batch key) and a stream is copied to a private file in
+    ``spool_dir`` (default: the temporary folder) as it is read."""
+    if not isinstance(name, (str, Path)):
+        return _open_stream(EventSource(_stream_name(name)), name, digest, spool_dir)
     text = str(name)
     source = EventSource(text)
     try:
         if text == "-":  # always a stream here, even when a file is redirected to it
-            read = sys.stdin.buffer.read
-            if digest:
-                _copy_stream(source, read, spool_dir)
-            else:
-                source._stream = read
-            return source
+            return _open_stream(source, sys.stdin.buffer, digest, spool_dir)
         try:
             fd = os.open(text, _READ_FLAGS)
         except OSError as exc:
@@ -167,6 +176,61 @@ def open_source(
         source.close()
         raise
     return source
+
+
+def _stream_name(stream: object) -> str:
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) and name else "events stream"
+
+
+def _open_stream(
+    source: EventSource, stream: BinaryIO, digest: bool, spool_dir: str | Path | None
+) -> EventSource:
+    """A stream read once: copied while hashed (with ``digest``), else read as it comes."""
+    if isinstance(stream, io.TextIOBase) or not callable(getattr(stream, "read", None)):
+        raise EventError(f"{source.name}: events are read as bytes: open it in binary mode")
+    try:
+        if digest:
+            _copy_stream(source, stream.read, spool_dir)
+        else:
+            source._stream = stream.read
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+@contextlib.contextmanager
+def read_events(
+    source: EventInput,
+    *,
+    config: FeedConfig | None = None,
+    strict: bool = False,
+    spool_dir: str | Path | None = None,
+    digest: bool = True,
+) -> Iterator[EventReader]:
+    """The FS-7 reader over an events input, opened once (the library's way in).
+
+    ``source`` is a path, ``-`` (standard input) or a binary stream a service
+    already holds (read from where it stands; not closed here). Iterate the
+    reader for :class:`~feedcore.events.Event` values (or hand it to
+    :meth:`FeedWriter.export <feedcore.writer.FeedWriter.export>` or
+    :func:`feedcore.batch.publish_batch`); bad lines land in ``.problems``
+    (:class:`~feedcore.errors.LineProblem`, with ``.line``), or, ``strict``,
+    stop the read with :class:`~feedcore.errors.BadLineError`. ``config``
+    gives it the flow's variants, so an unknown variant is a bad line.
+
+    Why a context manager over :func:`open_source`: the input is read exactly
+    once (a stream is copied to a private spool in ``spool_dir`` while it is
+    hashed), and that copy and the descriptor must go when the caller is done.
+    ``reader.digest`` is the SHA-256 of the bytes read (``digest=False``: None,
+    and a stream is not copied), the events' part of a batch key.
+    """
+    from feedcore.events import EventReader
+
+    variants = {v.name for v in config.flow.variants} if config is not None else None
+    with open_source(source, digest=digest, spool_dir=spool_dir) as opened:
+        yield EventReader(opened, variants=variants, strict=strict, source=opened.name)
 
 
 def _reader_of(text: str, fd: int) -> Read:

@@ -1,4 +1,4 @@
-"""The batch journal: a plain rerun of ``feedlab publish`` is idempotent (FS-6.3).
+"""The batch journal: publishing the same batch again is idempotent (FS-6.3).
 
 FS-6.3 asks that a retried export reuse its names. Within one run the writer's
 retries do; across runs (a crash, a killed job, a target that stayed down past
@@ -7,27 +7,22 @@ parts the first one used. The journal remembers them.
 
 A batch is identified by its **batch key**: the SHA-256 of the canonical config
 (:func:`~feedcore.config.dumps_config`, so comments and key order do not
-matter), the events file's bytes, and the target location (where the files go,
-without credentials); ``--at`` and ``--seed`` are part of it when given, since
-they choose the names. Before the first byte is sent, ``publish`` records
-``{at, seed, random parts, started, files delivered}`` in
-``STATE_DIR/{key}.json``; after each file it records the file; at the end it
-marks the batch complete. So a rerun of the same command
-
-* finds an incomplete batch: reuses its export time and random parts, so every
-  name and every byte is identical, and finishes what is missing (the writer
-  does not resend a data file whose control file exists);
-* finds a complete batch: prints that it was already delivered, with its files,
-  and writes nothing, unless ``--new-batch`` asks for a new export of the same
-  events.
+matter), the events' bytes, and the target location
+(:func:`~feedcore.targets.target_location`: canonical, without credentials);
+the export time and the seed are part of it when the caller chose them, since
+they choose the names. Before the first byte is sent, the batch workflow
+(:mod:`feedcore.batch`) records ``{at, seed, random parts, started, files
+delivered}`` in ``STATE_DIR/{key}.json``; after each file it records the file;
+at the end it marks the batch complete. What a rerun does with a record
+(resume, report it delivered, check the target still holds it) is the
+workflow's business; this module only keeps records.
 
 Writes are atomic (a temporary file in the same folder, flushed and renamed),
 and a lock file (``flock``, released by the OS if the process dies) keeps two
-runs of one batch from racing. The state folder is ``--state-dir``, else
+runs of one batch from racing. The state folder is the caller's, else
 ``$FEEDLAB_STATE_DIR``, else ``$XDG_STATE_HOME/feedlab/batches``, else
-``~/.local/state/feedlab/batches``. Records are small and never read by
-anything but ``publish``; deleting old ones only forgets that those batches
-were delivered.
+``~/.local/state/feedlab/batches``. Records are small and read by nothing but
+the workflow; deleting old ones only forgets that those batches were delivered.
 """
 
 from __future__ import annotations
@@ -44,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from feedcore.config import FeedConfig, dumps_config
-from feedcore.errors import FeedError
+from feedcore.errors import BatchLockedError, JournalError, JournalReadError, JournalWriteError
 from feedcore.writer import BatchNames, BatchResult, DeliveredFile
 
 __all__ = [
@@ -59,10 +54,6 @@ __all__ = [
 
 STATE_ENV = "FEEDLAB_STATE_DIR"
 _VERSION = 1
-
-
-class JournalError(FeedError):
-    """The journal cannot be used (unreadable record, locked batch, unwritable folder)."""
 
 
 def default_state_dir() -> Path:
@@ -174,14 +165,11 @@ class BatchJournal:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise JournalError(f"cannot read batch journal {path}: {exc.strerror}") from None
+            raise JournalReadError(str(path), f"cannot read it ({exc.strerror or exc})") from None
         try:
             return BatchRecord.from_json(json.loads(text))
         except (ValueError, KeyError, TypeError) as exc:
-            raise JournalError(
-                f"batch journal {path} is unreadable ({exc}); delete it, or pass --new-batch "
-                "to export as a new batch (a rerun could otherwise duplicate files)"
-            ) from None
+            raise JournalReadError(str(path), f"unreadable ({exc})") from None
 
     def save(self, record: BatchRecord) -> None:
         """Atomically replace the record: a crash leaves the old one or the new one, never half."""
@@ -203,10 +191,7 @@ class BatchJournal:
                 raise
             _fsync_directory(self.directory)
         except OSError as exc:
-            raise JournalError(
-                f"cannot write batch journal {path}: {exc.strerror or exc} "
-                "(choose another folder with --state-dir, or --no-journal)"
-            ) from None
+            raise JournalWriteError(str(path), f"cannot write it ({exc.strerror or exc})") from None
 
     def _ensure_directory(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -224,17 +209,14 @@ class BatchJournal:
             self._ensure_directory()
             handle = open(lock_path, "a+b")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise JournalError(
-                f"cannot lock batch journal {lock_path}: {exc.strerror or exc}"
+            raise JournalWriteError(
+                str(lock_path), f"cannot lock it ({exc.strerror or exc})"
             ) from None
         try:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                raise JournalError(
-                    "another feedlab publish of this batch is running "
-                    f"(lock {lock_path}); wait for it to finish"
-                ) from None
+                raise BatchLockedError(str(lock_path)) from None
             yield
         finally:
             handle.close()

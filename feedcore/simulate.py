@@ -464,7 +464,7 @@ def plan_batches(
     if m > n:
         raise FeedError(
             f"exits {m} is more than contacts {n}: only contacts that entered can exit "
-            f"(use --exits {n} or fewer)"
+            f"(at most {n} exits)"
         )
     start_at = as_utc(at)
     until = start_at.date()

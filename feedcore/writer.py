@@ -7,13 +7,13 @@ interleaved, a control file needs the final row count, and a retry must resend
 exactly the same bytes under exactly the same name. Spooling keeps memory flat
 (rows are encoded and flushed in chunks), lets a sink pick a single PUT or a
 multipart upload from the known size, and makes every retry byte-identical.
-Nothing reaches the sink until every event has been read, so a bad line under
-``--strict`` stops the run before anything is written.
+Nothing reaches the sink until every event has been read, so a bad line read
+strictly stops the run before anything is written.
 
 Every sink call goes through the writer's :class:`~feedcore.retry.RetryPolicy`;
 each failed attempt and the outcome are reported as ``SinkEvent("retry", key,
 detail)`` through the sink's listeners and logged on ``feedcore.writer``.
-A :class:`DeliveryObserver` (the CLI's batch journal) hears when delivery is
+A :class:`DeliveryObserver` (the batch journal) hears when delivery is
 about to start, after each file, and when the batch is complete.
 """
 
@@ -116,7 +116,7 @@ class BatchNames:
     """Names fixed when a batch starts, so every retry reuses them (FS-6.3).
 
     With a seed, the random part of file ``index`` of ``operation`` is derived
-    from (seed, export time, operation, index): reruns with the same ``--seed``/``--at``
+    from (seed, export time, operation, index): reruns with the same seed and time
     write byte-identical files under identical names (FS-8). Without one it is
     drawn once from the OS CSPRNG and remembered for the life of the batch.
     """
@@ -219,11 +219,15 @@ class FeedWriter:
         at: datetime | None = None,
         names: BatchNames | None = None,
         observer: DeliveryObserver | None = None,
+        stored: Mapping[str, int] | None = None,
     ) -> BatchResult:
         """Encode every event, then deliver each data file and, after it, its control file.
 
         ``names`` resumes a batch whose export time and random parts are already
         fixed (the batch journal); otherwise they are made from ``at`` and the seed.
+        ``stored`` maps data keys the caller found complete at the target to their
+        size: a data file of exactly that size is not sent again, only its control
+        file (resending what a target lost, :mod:`feedcore.batch`).
         """
         if names is None:
             names = self.names(at)
@@ -238,7 +242,7 @@ class FeedWriter:
 
         try:
             spooled = self._encode(events, names, workdir, result)
-            self._deliver(spooled, names, result, observer)
+            self._deliver(spooled, names, result, observer, stored or {})
         finally:
             for folder in made:
                 folder.close()
@@ -490,7 +494,8 @@ class FeedWriter:
         spooled: list[tuple[Operation, list[SpoolFile]]],
         names: BatchNames,
         result: BatchResult,
-        observer: DeliveryObserver | None = None,
+        observer: DeliveryObserver | None,
+        stored: Mapping[str, int],
     ) -> None:
         total = sum(len(files) for _, files in spooled)
         plan = [
@@ -501,7 +506,7 @@ class FeedWriter:
         if observer is not None:
             observer.planned(names, [data_key for _, data_key, _ in plan])
         for done, (operation, data_key, spool) in enumerate(plan, start=1):
-            delivered = self._deliver_one(operation, data_key, spool, names)
+            delivered = self._deliver_one(operation, data_key, spool, names, stored)
             result.files.append(delivered)
             if observer is not None:
                 observer.delivered(delivered)
@@ -509,7 +514,12 @@ class FeedWriter:
                 self.progress(Progress("deliver", result.events, 0, done, total))
 
     def _deliver_one(
-        self, operation: Operation, data_key: str, spool: SpoolFile, names: BatchNames
+        self,
+        operation: Operation,
+        data_key: str,
+        spool: SpoolFile,
+        names: BatchNames,
+        stored: Mapping[str, int],
     ) -> DeliveredFile:
         digest = spool.hasher.hexdigest() if spool.hasher is not None else None
         facts = DataFileFacts(data_key, spool.rows, spool.size, digest)
@@ -521,6 +531,9 @@ class FeedWriter:
             # A rerun after the control file landed: the data file is complete
             # (FS-6.1), so only confirm the control file is ours.
             log.info("control file %s already delivered; not resending data", control_key)
+        elif stored.get(data_key) == spool.size:
+            # Visible only when complete (FS-6.1) and named by this batch: these bytes.
+            log.info("data file %s already stored; sending its control file", data_key)
         else:
             payload = spool.payload()
             self._call(lambda: self.sink.put(data_key, payload), data_key)
@@ -531,30 +544,36 @@ class FeedWriter:
         )
 
     def _call(self, fn: Callable[[], T], key: str) -> T:
-        """One sink call under the retry policy; every failed attempt and the outcome reported."""
-        limit = self.retry.attempts
-        attempts = 0
+        return call_with_retry(self.retry, self.sink, fn, key)
 
-        def attempt() -> T:
-            nonlocal attempts
-            attempts += 1
-            return fn()
 
-        def on_retry(number: int, exc: TransientSinkError, wait: float) -> None:
-            detail = f"attempt {number}/{limit} failed: {exc}; retrying in {wait:.2f}s"
-            log.warning("retry %s: %s", key, detail)
-            emit(self.sink, "retry", key, detail)
+def call_with_retry(policy: RetryPolicy, sink: Sink, fn: Callable[[], T], key: str) -> T:
+    """One sink call under ``policy``; every failed attempt and the outcome reported
+    (logged on ``feedcore.writer`` and sent as ``SinkEvent("retry", key, detail)``
+    through the sink's listeners). The batch workflow checks a target with it too."""
+    limit = policy.attempts
+    attempts = 0
 
-        try:
-            value = self.retry.run(attempt, on_retry)
-        except SinkError as exc:
-            if attempts > 1 or isinstance(exc, TransientSinkError):
-                detail = f"failed after {attempts}/{limit} attempt(s): {exc}"
-                log.error("retry %s: %s", key, detail)
-                emit(self.sink, "retry", key, detail)
-            raise
-        if attempts > 1:
-            detail = f"succeeded on attempt {attempts}/{limit}"
-            log.info("retry %s: %s", key, detail)
-            emit(self.sink, "retry", key, detail)
-        return value
+    def attempt() -> T:
+        nonlocal attempts
+        attempts += 1
+        return fn()
+
+    def on_retry(number: int, exc: TransientSinkError, wait: float) -> None:
+        detail = f"attempt {number}/{limit} failed: {exc}; retrying in {wait:.2f}s"
+        log.warning("retry %s: %s", key, detail)
+        emit(sink, "retry", key, detail)
+
+    try:
+        value = policy.run(attempt, on_retry)
+    except SinkError as exc:
+        if attempts > 1 or isinstance(exc, TransientSinkError):
+            detail = f"failed after {attempts}/{limit} attempt(s): {exc}"
+            log.error("retry %s: %s", key, detail)
+            emit(sink, "retry", key, detail)
+        raise
+    if attempts > 1:
+        detail = f"succeeded on attempt {attempts}/{limit}"
+        log.info("retry %s: %s", key, detail)
+        emit(sink, "retry", key, detail)
+    return value

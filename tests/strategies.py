@@ -13,6 +13,8 @@
 * :func:`export_times`, :func:`seeds`.
 * :func:`endpoint_spellings` — ways to write one S3 endpoint URL (case, default
   port, trailing slash, loopback aliases, credentials): one batch key for all.
+* :func:`target_losses` — what a target lost of a delivered batch: per file,
+  nothing, its control file, or both files (FS-6.3 reruns).
 * :func:`mutated_config_dicts`, :data:`config_toml_documents`,
   :data:`raw_config_text` — fuzzed configs for ``feedlab validate``: the valid
   layout with values, types and keys mutated, and raw text, TOML or not.
@@ -994,3 +996,17 @@ _URL_PIECES = ("s3://", "sftp://", "/", "//", ":2222", "Acme", "acme", "data-fee
 pasted_locations = st.lists(
     st.sampled_from(_URL_PIECES) | _segment | hostnames | bucket_names, min_size=1, max_size=6
 ).map("".join)
+
+
+# --------------------------------------------------------------------------- target losses
+
+#: What a target can lose of one delivered file (its data file alone is not checked:
+#: a control file is the receipt that its data file was complete, FS-6.1).
+LOSSES = ("kept", "control", "both")
+
+
+def target_losses(count: int) -> st.SearchStrategy[list[str]]:
+    """For each of ``count`` delivered files, what the target lost of it; at least one loss."""
+    return st.lists(st.sampled_from(LOSSES), min_size=count, max_size=count).filter(
+        lambda losses: any(loss != "kept" for loss in losses)
+    )

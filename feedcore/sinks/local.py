@@ -94,9 +94,16 @@ class LocalSink(ClosingSink):
         return self._path(key).is_file()
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        if not self.root.is_dir():
+        # Keys starting with "a/b/c" live under a/b/: walk only there (a lookup of one
+        # key, as the batch workflow makes, must not walk the whole target).
+        folder = prefix.rpartition("/")[0]
+        parts = folder.split("/") if folder else []
+        start = self.root
+        if parts and all(part not in ("", ".", "..") for part in parts):
+            start = self.root.joinpath(*parts)
+        if not start.is_dir():
             return
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
             for name in sorted(filenames):
                 path = Path(dirpath, name)

@@ -35,6 +35,8 @@ EXPORTING = ("publish", "simulate", "demo")
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: ``publish``: the journal holds the batch as complete, but the target lost files of it.
+EXIT_MISSING = 3
 VERBOSE_HELP = "report each delivery step (-vv: debug)"
 
 

@@ -1,33 +1,37 @@
 """``feedlab publish``: the production path — events in, files delivered (FS-8).
 
-A plain rerun of the same publish is idempotent thanks to the batch journal
-(:mod:`feedcore.journal`): see ``feedlab publish --help``.
+The batch workflow is the library's (:func:`feedcore.batch.publish_batch`):
+this module parses the flags, calls it, and says what happened in the
+command line's terms (the flags that fix a problem). See ``feedlab publish --help``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feedcore.config import FeedConfig
-from feedcore.errors import FeedError
-from feedcore.events import EventReader
-from feedcore.eventsource import EventSource, open_source
-from feedcore.journal import (
-    STATE_ENV,
-    BatchJournal,
-    BatchRecord,
-    JournalObserver,
-    batch_key,
+from feedcore.batch import PublishOutcome, journal_default, publish_batch
+from feedcore.errors import (
+    BadLineError,
+    BatchLockedError,
+    FeedError,
+    IncompleteBatchError,
+    JournalReadError,
+    JournalWriteError,
+    LineProblem,
 )
+from feedcore.eventsource import read_events
+from feedcore.journal import STATE_ENV
 from feedcore.sinks.base import SinkEvent
-from feedcore.targets import TargetSpec, open_sink, target_location
-from feedcore.writer import BatchNames, BatchResult, FeedWriter
+from feedcore.targets import target_location
+from feedcore.writer import BatchResult
+from feedlab.cli import EXIT_FAILED, EXIT_MISSING, EXIT_OK, EXIT_USAGE
 from feedlab.cli.common import add_config_arg, config_from, parse_at, parse_seed
 from feedlab.cli.targets import config_target
 
@@ -41,10 +45,17 @@ batch journal (FS-6.3): a plain rerun of the same publish is idempotent.
   key; after each file, the file; at the end, that the batch is complete.
   Rerunning the same command after a failure or a crash reuses the export time
   and random parts (identical names and bytes) and sends only what is missing;
-  rerunning it after success prints the files already delivered and writes
-  nothing. --new-batch exports the same events again as a new batch.
+  rerunning it after success checks that the target still holds every control
+  file (one HEAD/stat each): if so it prints the files already delivered and
+  writes nothing; if some are gone it says how many (exit {EXIT_MISSING}) and writes
+  nothing, and --resend-missing writes exactly those again under the same names
+  and bytes. --new-batch exports the same events again as a new batch.
+  A --to-dir preview keeps no journal (a deleted preview run again is written
+  again); --journal gives it one.
   State folder: --state-dir, else ${STATE_ENV}, else
   $XDG_STATE_HOME/feedlab/batches, else ~/.local/state/feedlab/batches.
+exit status: 0 delivered (or already delivered), 1 failed, 2 usage,
+  {EXIT_MISSING} complete in the journal but files missing at the target.
 """
 
 
@@ -83,16 +94,31 @@ def register(sub: Any) -> None:
         help=f"batch journal folder (default: ${STATE_ENV}, else "
         "$XDG_STATE_HOME/feedlab/batches, else ~/.local/state/feedlab/batches)",
     )
-    parser.add_argument(
+    journal = parser.add_mutually_exclusive_group()
+    journal.add_argument(
         "--no-journal",
-        action="store_true",
+        dest="journal",
+        action="store_false",
+        default=None,
         help="neither consult nor record the batch journal (a rerun then reuses names "
         "only with the same --seed and --at)",
+    )
+    journal.add_argument(
+        "--journal",
+        dest="journal",
+        action="store_true",
+        help="keep the batch journal for a --to-dir preview too (default: only for S3/SFTP)",
     )
     parser.add_argument(
         "--new-batch",
         action="store_true",
         help="export as a new batch even if the journal holds this one (new names)",
+    )
+    parser.add_argument(
+        "--resend-missing",
+        action="store_true",
+        help="for a batch the journal holds as complete: write the files the target lost "
+        "again, under the same names and bytes",
     )
     parser.set_defaults(func=run)
 
@@ -132,122 +158,126 @@ def print_summary(result: BatchResult, out: Any = None) -> None:
         print(f"feedlab: warning: {message} ({count:,}x) [FS-2.5]", file=sys.stderr)
 
 
-def print_problems(reader: EventReader, name: str) -> None:
+def print_problems(problems: Sequence[LineProblem], bad_lines: int, name: str) -> None:
     """Each kept bad line on stderr (FS-7), then how many more there were."""
-    for problem in reader.problems:
+    for problem in problems:
         print(f"feedlab: {name}: {problem} (skipped)", file=sys.stderr)
-    more = reader.bad_lines - len(reader.problems)
+    more = bad_lines - len(problems)
     if more:
         print(f"feedlab: {name}: {more:,} more bad line(s) not listed", file=sys.stderr)
 
 
-def print_already_delivered(record: BatchRecord, journal: BatchJournal, out: Any = None) -> None:
+def print_already_delivered(outcome: PublishOutcome, out: Any = None) -> None:
     out = out or sys.stdout
+    assert outcome.record is not None and outcome.key is not None
     print(
-        f"already delivered: batch {record.key[:12]} (same config, events and target) was "
-        f"completed at {record.updated}; nothing written. Pass --new-batch to export "
-        "these events again as a new batch.",
+        f"already delivered: batch {outcome.key[:12]} (same config, events and target) was "
+        f"completed at {outcome.record.updated} and its {len(outcome.files)} control file(s) "
+        "are at the target; nothing written. Pass --new-batch to export these events again "
+        "as a new batch.",
         file=out,
     )
-    for f in record.files:
-        print(f"{f.get('operation', '?'):<6} {f.get('rows', 0):>9,} rows  {f.get('url')}", file=out)
-    log.info("batch journal: %s", journal.path(record.key))
+    for f in outcome.files:
+        print(f"{f.operation:<6} {f.rows:>9,} rows  {f.url}", file=out)
+    log.info("batch journal: %s", outcome.journal_path)
 
 
-class _Batch:
-    """The names to deliver under and, with the journal, who records the delivery."""
+def missing_line(outcome: PublishOutcome, where: str) -> str:
+    """The one line for a complete batch whose control files are gone (FS-6.3)."""
+    assert outcome.record is not None and outcome.key is not None
+    return (
+        f"missing at target: batch {outcome.key[:12]} was completed at "
+        f"{outcome.record.updated}, but {len(outcome.missing)} of {len(outcome.files)} control "
+        f"file(s) are gone from {where} (first: {outcome.missing[0]}); nothing written. "
+        "Pass --resend-missing to write them again under the same names and bytes, or "
+        "--new-batch to export these events as a new batch [FS-6.3]"
+    )
 
-    def __init__(
-        self,
-        names: BatchNames,
-        journal: BatchJournal | None = None,
-        record: BatchRecord | None = None,
-    ) -> None:
-        self.names = names
-        self.journal = journal
-        self.record = record
-        self.observer = JournalObserver(journal, record) if journal and record else None
 
-    def recorded(self) -> bool:
+def cli_message(exc: FeedError) -> str:
+    """A library error in the command line's terms: the flag that fixes it."""
+    if isinstance(exc, BadLineError):
+        return f"{exc.source}: {exc.problem} (--strict: stopped before writing anything)"
+    if isinstance(exc, JournalReadError):
         return (
-            self.journal is not None
-            and self.record is not None
-            and (self.journal.path(self.record.key).exists())
+            f"batch journal {exc.path}: {exc.reason}; delete it, or pass --new-batch to "
+            "export as a new batch (a rerun could otherwise duplicate files)"
         )
-
-
-def _open_batch(
-    args: argparse.Namespace,
-    config: FeedConfig,
-    spec: TargetSpec,
-    events: EventSource,
-    stack: contextlib.ExitStack,
-) -> _Batch | None:
-    """The batch to export, or None when the journal says it was already delivered."""
-    if args.no_journal:
-        return _Batch(BatchNames(config, parse_at(args.at), parse_seed(args.seed)))
-    at = parse_at(args.at)  # a bad --at fails before the journal is touched
-    location = target_location(spec)
-    assert events.digest is not None  # opened with a digest whenever the journal is used
-    key = batch_key(config, events.digest, location, at=args.at, seed=args.seed)
-    journal = BatchJournal(args.state_dir)
-    stack.enter_context(journal.lock(key))
-    record = None if args.new_batch else journal.load(key)
-    if record is not None and record.complete:
-        print_already_delivered(record, journal)
-        return None
-    if record is not None:
-        log.info(
-            "resuming batch %s from %s (%d file(s) already delivered)",
-            key[:12],
-            journal.path(key),
-            len(record.files),
+    if isinstance(exc, JournalWriteError):
+        return (
+            f"batch journal {exc.path}: {exc.reason} "
+            "(choose another folder with --state-dir, or --no-journal)"
         )
-        try:
-            names = record.names(config)
-        except ValueError as exc:
-            raise FeedError(
-                f"batch journal {journal.path(key)} is unusable ({exc}); pass --new-batch"
-            ) from None
-        return _Batch(names, journal, record)
-    seed = parse_seed(args.seed)
-    record = BatchRecord(key=key, at=at.isoformat(), seed=seed, target=location)
-    log.info("new batch %s, journal %s", key[:12], journal.path(key))
-    return _Batch(BatchNames(config, at, seed), journal, record)
+    if isinstance(exc, BatchLockedError):
+        return f"another feedlab publish of this batch is running (lock {exc.path}); wait for it"
+    return str(exc)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     spec = config_target(config, args)
-    with contextlib.ExitStack() as stack:
+    at: datetime | None = parse_at(args.at) if args.at is not None else None
+    journal = journal_default(spec) if args.journal is None else args.journal
+    if args.resend_missing and not journal:
+        print(
+            "feedlab: --resend-missing needs the batch journal (a --to-dir preview keeps "
+            "none unless --journal; not with --no-journal)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    log.debug(
+        "publishing to %s, batch journal %s", target_location(spec), "on" if journal else "off"
+    )
+    try:
         # Read once: hashed (and a stream copied) here, then read by the export.
-        events = stack.enter_context(open_source(args.events, digest=not args.no_journal))
-        batch = _open_batch(args, config, spec, events, stack)
-        if batch is None:
-            return 0
-        sink = open_sink(spec, listeners=[_log_step])
-        variants = {v.name for v in config.flow.variants}
-        reader = EventReader(events, variants=variants, strict=args.strict, source=args.events)
-        try:
-            writer = FeedWriter(config, sink, seed=batch.names.seed, workers=args.workers)
-            log.debug("delivering to %s with %r", sink.label, writer.retry)
-            result = writer.export(reader, names=batch.names, observer=batch.observer)
-        except FeedError as exc:
-            print_problems(reader, args.events)
-            if not batch.recorded():
+        with read_events(args.events, config=config, strict=args.strict, digest=journal) as reader:
+            try:
+                outcome = publish_batch(
+                    config,
+                    reader,
+                    spec,
+                    state_dir=args.state_dir,
+                    journal=journal,
+                    at=at,
+                    seed=parse_seed(args.seed),
+                    new_batch=args.new_batch,
+                    resend_missing=args.resend_missing,
+                    listeners=[_log_step],
+                    workers=args.workers,
+                )
+            except FeedError:
+                print_problems(reader.problems, reader.bad_lines, args.events)
                 raise
-            print(f"feedlab: {exc}", file=sys.stderr)
-            assert batch.record is not None
-            print(
-                f"feedlab: batch {batch.record.key[:12]} is incomplete: rerun the same command "
-                "to finish it (same names and bytes; nothing is duplicated) [FS-6.3]",
-                file=sys.stderr,
-            )
-            return 1
-        finally:
-            sink.close()
-    print_problems(reader, args.events)
-    print_summary(result)
-    if reader.bad_lines:
-        print(f"{reader.bad_lines:,} bad line(s) skipped; see above", file=sys.stderr)
-    return 0
+    except IncompleteBatchError as exc:
+        print(f"feedlab: {cli_message(exc.cause)}", file=sys.stderr)
+        print(
+            f"feedlab: batch {exc.key[:12]} is incomplete: rerun the same command to finish "
+            "it (same names and bytes; nothing is duplicated) [FS-6.3]",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except (BadLineError, JournalReadError, JournalWriteError, BatchLockedError) as exc:
+        print(f"feedlab: {cli_message(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    return report(outcome, target_location(spec), args.events)
+
+
+def report(outcome: PublishOutcome, where: str, events: str) -> int:
+    """What happened, on stdout (files, counts) and stderr (problems); the exit status."""
+    if outcome.status == "already-delivered":
+        print_already_delivered(outcome)
+        return EXIT_OK
+    if outcome.status == "missing-at-target":
+        print(f"feedlab: {missing_line(outcome, where)}", file=sys.stderr)
+        return EXIT_MISSING
+    print_problems(outcome.problems, outcome.bad_lines, events)
+    if outcome.status == "resent":
+        print(
+            f"resent: {len(outcome.missing)} missing control file(s) of batch "
+            f"{(outcome.key or '')[:12]} written again under the recorded names",
+        )
+    assert outcome.result is not None
+    print_summary(outcome.result)
+    if outcome.bad_lines:
+        print(f"{outcome.bad_lines:,} bad line(s) skipped; see above", file=sys.stderr)
+    return EXIT_OK

@@ -1,11 +1,12 @@
 """Test-only entry point: ``feedlab`` that dies (SIGKILL) right after its first data file.
 
 ``python tests/integration/crash_after_data.py publish ...`` runs the real
-command line with one change: the sink ``publish`` opens is wrapped so that the
-process kills itself the moment the first data file is stored, before that
-file's control file is written. Nothing gets to clean up, exactly as when the
-machine dies there; the reliability tests then rerun the plain command and
-check that the batch is finished, not duplicated (FS-6.3).
+command line with one change: the sink the batch workflow (``feedcore.batch``)
+opens is wrapped so that the process kills itself the moment the first data
+file is stored, before that file's control file is written. Nothing gets to
+clean up, exactly as when the machine dies there; the reliability tests then
+rerun the plain command and check that the batch is finished, not duplicated
+(FS-6.3).
 
 Production code has no such hook: the crash is injected here, around the sink.
 """
@@ -17,9 +18,9 @@ import signal
 import sys
 from typing import Any
 
+from feedcore import batch
 from feedcore.sinks.base import Payload, Sink
 from feedlab import cli
-from feedlab.cli import publish
 
 
 class CrashAfterData:
@@ -41,12 +42,12 @@ class CrashAfterData:
 
 
 def main() -> int:
-    real_open_sink = publish.open_sink
+    real_open_sink = batch.open_sink
 
     def open_crashing_sink(*args: Any, **kwargs: Any) -> Any:
         return CrashAfterData(real_open_sink(*args, **kwargs))
 
-    publish.open_sink = open_crashing_sink  # type: ignore[assignment]
+    batch.open_sink = open_crashing_sink  # type: ignore[assignment]
     return cli.main(sys.argv[1:])
 
 

@@ -572,7 +572,8 @@ def publish_args(target: Target, config_path: Path, events_path: Path) -> list[s
     """``publish CONFIG --events FILE`` plus how to reach ``target``'s mock server."""
     args = ["publish", str(config_path), "--events", str(events_path)]
     if isinstance(target, LocalTarget):
-        return [*args, "--to-dir", str(target.base)]
+        # A folder that stands for a target here, not a preview: it keeps a journal.
+        return [*args, "--to-dir", str(target.base), "--journal"]
     if isinstance(target, SFTPTarget):
         return args + sftp_args(target.server)
     assert isinstance(target, S3Target)

@@ -101,7 +101,7 @@ def test_fs7_process_substitution_is_read_once_exported_and_journaled(
         read_end, feeder = _pipe_of(EVENTS)
         try:
             done = _publish(tmp_path, "--events", f"/dev/fd/{read_end}", "--to-dir", out,
-                            pass_fds=(read_end,))  # fmt: skip
+                            "--journal", pass_fds=(read_end,))  # fmt: skip
         finally:
             os.close(read_end)
             feeder.join(10)
@@ -138,7 +138,7 @@ def test_fs7_a_fifo_is_read_once_and_never_hangs(tmp_path: Path) -> None:
 def test_fs7_standard_input_is_exported(tmp_path: Path, journal: bool) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(EVENTS)
-    extra = [] if journal else ["--no-journal"]
+    extra = ["--journal"] if journal else ["--no-journal"]
     with events.open("rb") as stdin:
         done = _publish(tmp_path, "--events", "-", "--to-dir", tmp_path / "out", *extra,
                         stdin=stdin.fileno())  # fmt: skip
@@ -155,7 +155,7 @@ def test_fs7_dev_zero_is_refused_in_one_line_and_nothing_is_recorded(
     tmp_path: Path, isolated_state_dir: Path
 ) -> None:
     done = _publish(tmp_path, "--events", "/dev/zero", "--to-dir", tmp_path / "out",
-                    preexec=_limit_memory)  # fmt: skip
+                    "--journal", preexec=_limit_memory)  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert "not JSON Lines" in done.stderr and "nothing was delivered" in done.stderr
@@ -234,12 +234,13 @@ def test_fs7_a_full_spool_disk_is_one_line_naming_the_folder_and_nothing_is_deli
     limit = _file_size_limit(512 << 10)  # every file this process writes stays under 512 KiB
     out = tmp_path / "out"
     if via == "file":
-        done = _publish(tmp_path, "--events", events, "--to-dir", out, preexec=limit)
+        done = _publish(tmp_path, "--events", events, "--to-dir", out, "--journal",
+                        preexec=limit)  # fmt: skip
         what = "the encoded rows"
     else:
         with events.open("rb") as stdin:
-            done = _publish(tmp_path, "--events", "-", "--to-dir", out, stdin=stdin.fileno(),
-                            preexec=limit)  # fmt: skip
+            done = _publish(tmp_path, "--events", "-", "--to-dir", out, "--journal",
+                            stdin=stdin.fileno(), preexec=limit)  # fmt: skip
         what = "the copy of -"
     assert done.returncode == 1, done.stdout
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
@@ -255,15 +256,16 @@ def test_fs7_a_killed_run_leaves_its_stdin_copy_only_until_the_next_run(tmp_path
     events.write_bytes(EVENTS)
     out = tmp_path / "out"
     with events.open("rb") as stdin:
-        killed = _publish(tmp_path, "--events", "-", "--to-dir", out, stdin=stdin.fileno(),
-                          crash_after_data=True)  # fmt: skip
+        killed = _publish(tmp_path, "--events", "-", "--to-dir", out, "--journal",
+                          stdin=stdin.fileno(), crash_after_data=True)  # fmt: skip
     assert killed.returncode == -signal.SIGKILL
     [left] = list(_tmpdir(tmp_path).iterdir())
     assert left.name.startswith("feedlab-events-")
     assert left.stat().st_mode & 0o777 == 0o700
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in left.iterdir())
     with events.open("rb") as stdin:  # the rerun finishes the batch and sweeps the leftover
-        rerun = _publish(tmp_path, "--events", "-", "--to-dir", out, stdin=stdin.fileno())
+        rerun = _publish(tmp_path, "--events", "-", "--to-dir", out, "--journal",
+                         stdin=stdin.fileno())  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
     assert list(_tmpdir(tmp_path).iterdir()) == []
     assert _delivered_rows(out) == 6

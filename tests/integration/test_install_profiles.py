@@ -2,9 +2,11 @@
 
 A fresh venv (no system site-packages) gets a plain ``pip install -e .``, once
 per session: it must hold no textual, moto or faker, import every feedcore
-module, run the production commands (validate, publish, verify) and answer the
-commands of the ``tui`` extra with one line naming it. Skipped, with pip's
-reason, only when pip cannot fetch the core dependencies here.
+module, run the production commands (validate, publish, verify), run the
+README's library example against a local folder, an S3 endpoint and an SFTP
+server (servers started from the dev venv; a real sshd too when there is one),
+and answer the commands of the ``tui`` extra with one line naming it. Skipped,
+with pip's reason, only when pip cannot fetch the core dependencies here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from library_example import (
+    Place,
+    check_rerun_safety,
+    local_place,
+    mock_sftp_place,
+    s3_place,
+    sftp_place,
+)
 
 from tests.unit.test_missing_extras import EXTRA, EXTRA_COMMANDS
 
@@ -87,6 +97,32 @@ def test_the_production_commands_run_in_a_plain_install(plain_venv: Path, tmp_pa
     where = str(tmp_path / "out" / "acme-data-feeds")
     done = _run(feedlab, "verify", where, "--config", str(WELCOME))
     assert done.returncode == 0 and done.stdout.startswith("conformant"), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("where", ["local", "s3", "sftp", "openssh"])
+def test_the_readme_library_example_runs_in_a_plain_install(
+    plain_venv: Path, tmp_path: Path, request: pytest.FixtureRequest, where: str
+) -> None:
+    """Acceptance (issue 11): no textual, no moto, and the README example delivers."""
+    place: Place
+    if where == "local":
+        place = local_place(tmp_path / "out")
+    elif where == "s3":
+        place = s3_place(request.getfixturevalue("mock_s3"), request.getfixturevalue("s3_bucket"))
+    elif where == "sftp":
+        place = mock_sftp_place(request.getfixturevalue("mock_sftp"))
+    else:
+        server = request.getfixturevalue("openssh")  # skipped, with the reason, without sshd
+        place = sftp_place(
+            "openssh",
+            server.upload,
+            server.host,
+            server.port,
+            server.username,
+            server.client_key,
+            server.known_hosts,
+        )
+    check_rerun_safety(str(plain_venv / "bin" / "python"), tmp_path, place)
 
 
 @pytest.mark.parametrize(("argv", "what"), EXTRA_COMMANDS)

@@ -1,9 +1,10 @@
 """FS-6.3: the batch journal makes a plain rerun of ``feedlab publish`` idempotent.
 
-Library level: the batch key, atomic records, the lock, resuming names. CLI
-level (in-process ``main``, a local folder as the target): a rerun writes
-nothing and says so, ``--new-batch`` exports again, ``--no-journal`` is the old
-behaviour, standard input is journaled too.
+Library level: the batch key, atomic records, the lock, resuming names; its
+messages speak in library terms. CLI level (in-process ``main``, a local
+folder with ``--journal`` as the target): a rerun writes nothing and says so,
+``--new-batch`` exports again, ``--no-journal`` is the old behaviour, standard
+input is journaled too, and the library's errors come out naming the flags.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from feedcore.config import dumps_config, load_config
+from feedcore.errors import BatchLockedError, JournalReadError, JournalWriteError
 from feedcore.events import EventReader
 from feedcore.journal import (
     STATE_ENV,
     BatchJournal,
     BatchRecord,
-    JournalError,
     JournalObserver,
     batch_key,
     default_state_dir,
@@ -95,9 +96,10 @@ def test_fs6_3_a_failed_write_leaves_the_old_record(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     record.status = "complete"
-    with pytest.raises(JournalError, match="No space left"):
+    with pytest.raises(JournalWriteError, match="No space left") as caught:
         journal.save(record)
     monkeypatch.undo()
+    assert "another state folder" in str(caught.value) and "--" not in str(caught.value)
     assert journal.path(record.key).read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [f"{'c' * 64}.json"]  # no temp file left
 
@@ -106,8 +108,9 @@ def test_fs6_3_a_failed_write_leaves_the_old_record(
 def test_fs6_3_an_unreadable_record_is_refused_not_ignored(tmp_path: Path, content: str) -> None:
     journal = BatchJournal(tmp_path)
     journal.path("d" * 64).write_text(content)
-    with pytest.raises(JournalError, match="--new-batch"):
+    with pytest.raises(JournalReadError, match="as a new batch") as caught:
         journal.load("d" * 64)
+    assert "--" not in str(caught.value)  # library terms: the CLI names its flag
 
 
 def test_fs6_3_a_second_run_of_the_same_batch_is_refused_while_the_first_holds_the_lock(
@@ -117,7 +120,7 @@ def test_fs6_3_a_second_run_of_the_same_batch_is_refused_while_the_first_holds_t
     key = "e" * 64
     with (
         journal.lock(key),
-        pytest.raises(JournalError, match="another feedlab publish"),
+        pytest.raises(BatchLockedError, match="another publish of this batch"),
         journal.lock(key),
     ):
         pass
@@ -158,7 +161,8 @@ def test_fs6_3_batch_names_refuse_malformed_random_parts() -> None:
 # -- the command line -------------------------------------------------------------------
 
 
-def _publish(tmp_path: Path, *extra: str, events: Path = EVENTS) -> list[str]:
+def _publish(tmp_path: Path, *extra: str, events: Path = EVENTS, journal: bool = True) -> list[str]:
+    """``publish`` into ``tmp_path/out``; with the journal a preview opts into (``--journal``)."""
     out = tmp_path / "out"
     return [
         "publish",
@@ -167,6 +171,7 @@ def _publish(tmp_path: Path, *extra: str, events: Path = EVENTS) -> list[str]:
         str(events),
         "--to-dir",
         str(out),
+        *(["--journal"] if journal else []),
         *extra,
     ]
 
@@ -211,8 +216,8 @@ def test_fs6_3_new_batch_exports_again_under_new_names(
 def test_fs6_3_no_journal_is_the_unjournaled_behaviour(
     tmp_path: Path, isolated_state_dir: Path
 ) -> None:
-    assert main(_publish(tmp_path, "--no-journal")) == 0
-    assert main(_publish(tmp_path, "--no-journal")) == 0
+    assert main(_publish(tmp_path, "--no-journal", journal=False)) == 0
+    assert main(_publish(tmp_path, "--no-journal", journal=False)) == 0
     assert len(_files(tmp_path)) == 8  # two batches: names drawn afresh each run
     assert not isolated_state_dir.exists()
 
@@ -241,5 +246,68 @@ def test_fs6_3_publish_help_documents_the_journal(capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["publish", "--help"])
     text = capsys.readouterr().out
-    for fragment in ("batch journal", "--state-dir", "--no-journal", "--new-batch", STATE_ENV):
+    for fragment in (
+        "batch journal",
+        "--state-dir",
+        "--no-journal",
+        "--journal ",
+        "--new-batch",
+        "--resend-missing",
+        "exit status",
+        STATE_ENV,
+    ):
         assert fragment in text
+
+
+def test_fs6_3_library_errors_come_out_naming_the_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_state_dir: Path
+) -> None:
+    """The library says "a new batch"; the command line says which flag that is."""
+    assert main(_publish(tmp_path)) == 0
+    (record,) = isolated_state_dir.glob("*.json")
+    record.write_text("{not json")
+    capsys.readouterr()
+    assert main(_publish(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "pass --new-batch" in err, err
+    assert main(_publish(tmp_path, "--new-batch")) == 0
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    assert main(_publish(tmp_path, "--state-dir", str(not_a_folder / "state"))) == 1
+    err = capsys.readouterr().err
+    assert "--state-dir" in err and "--no-journal" in err, err
+
+
+def test_fs7_strict_stop_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(EVENTS.read_bytes() + b"{not json\n")
+    assert main(_publish(tmp_path, "--strict", events=bad)) == 1
+    err = capsys.readouterr().err
+    assert "(--strict: stopped before writing anything)" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_fs6_3_a_preview_keeps_no_journal_so_a_deleted_preview_is_written_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_state_dir: Path
+) -> None:
+    """Acceptance (issue 11): preview deleted, then rerun, writes the files."""
+    import shutil
+
+    preview = _publish(tmp_path, journal=False)
+    assert main(preview) == 0
+    assert len(_files(tmp_path)) == 4
+    shutil.rmtree(tmp_path / "out")
+    capsys.readouterr()
+    assert main(preview) == 0
+    assert "exported" in capsys.readouterr().out
+    assert len(_files(tmp_path)) == 4
+    assert not isolated_state_dir.exists()  # no journal was kept for it
+
+
+def test_fs6_3_resend_missing_needs_a_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_publish(tmp_path, "--resend-missing", journal=False)) == 2
+    assert "--resend-missing needs the batch journal" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
