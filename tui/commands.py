@@ -13,9 +13,9 @@ from tui.tools import ALL_TOOLS
 def rank(query: str, title: str, title_score: float, help_score: float) -> float:
     """A hit's score: a match on the command's name outranks every match on its help,
     and a name that starts with the query (or has a word that does) outranks a
-    scattered match. Typing "mock server" must offer "Mock server details" first:
-    not "Export batch", whose help mentions the mock server, nor "Clear mock servers".
-    Ranked by :attr:`~tui.actions.UserAction.name` (``Mock servers: connect a client``).
+    scattered match. Typing "mock server" must offer "Mock servers: connect a client"
+    (Connect's :attr:`~tui.actions.UserAction.name`) first: not "Export batch", whose
+    help mentions the mock server, nor "Clear mock servers".
     Scores stay within 0..1 (the matcher's own are unbounded: squashed here).
     """
     wanted, name = " ".join(query.lower().split()), title.lower()

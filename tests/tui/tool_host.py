@@ -34,16 +34,22 @@ def fake_details(folder: Path = Path("/run/feedlab")) -> ConnectDetails:
 
 
 class HostApp(App[None]):
-    """Pushes ``screen`` (or ``screen(app)``) on mount; ``copied`` holds every copied text."""
+    """Pushes ``screen`` (or ``screen(app)``) on mount, with ``callback`` for its result;
+    ``copied`` holds every copied text."""
 
-    def __init__(self, screen: Screen[Any] | Callable[[HostApp], Screen[Any]]) -> None:
+    def __init__(
+        self,
+        screen: Screen[Any] | Callable[[HostApp], Screen[Any]],
+        callback: Callable[[Any], object] | None = None,
+    ) -> None:
         super().__init__()
         self._first = screen
+        self._callback = callback
         self.copied: list[str] = []
 
     def on_mount(self) -> None:
         first = self._first
-        self.push_screen(first if isinstance(first, Screen) else first(self))
+        self.push_screen(first if isinstance(first, Screen) else first(self), self._callback)
 
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)

@@ -263,7 +263,7 @@ class MainScreen(PlainNotify, Screen[None]):
             text = "✓ Config is valid (FS-1)"
             if warned:
                 noun = "warning" if warned == 1 else "warnings"
-                text += f"  ⚠ {warned} {noun} (yellow, under the fields)"
+                text += f" · ⚠ {warned} {noun}"  # each in yellow under its field
             set_text(status, text, layout=False)
             status.remove_class("-invalid")
 
