@@ -18,7 +18,7 @@ from feedcore.simulate import contacts, simulate_events
 from feedcore.sinks.memory import MemorySink
 from feedcore.writer import FeedWriter
 from tests.tui.conftest import HASHED, WELCOME, text_of
-from tests.tui.tool_host import SECRET, HostApp, fake_details
+from tests.tui.tool_host import SECRET, HostApp, Recorder, fake_details
 from tui.screens.attributes import AttributesScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.file_tools import FileTools, use
@@ -137,16 +137,6 @@ async def test_diff_screen_reports_a_failure_in_one_line() -> None:
 
 
 # -- file tools --------------------------------------------------------------------------------
-
-
-class Recorder:
-    """Stands in for subprocess.run: records the argv and the file's bytes at that moment."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], bytes]] = []
-
-    def __call__(self, argv: list[str], check: bool = False) -> None:
-        self.calls.append((argv, Path(argv[-1]).read_bytes()))
 
 
 def _tools_app(sink: MemorySink, refs: list[FileRef], run: Recorder, ref: FileRef) -> HostApp:

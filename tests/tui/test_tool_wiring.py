@@ -32,7 +32,7 @@ from tests.tui.conftest import (
 )
 from tests.tui.conftest import settings as sim_settings
 from tests.tui.test_layout import footer_keys_on_screen
-from tests.tui.tool_host import SECRET, fake_details
+from tests.tui.tool_host import SECRET, Recorder, fake_details
 from tui.app import FeedlabApp
 from tui.commands import FeedlabCommands
 from tui.screens.attributes import AttributesScreen
@@ -74,16 +74,6 @@ class CopyingApp(FeedlabApp):
 
 def copying_app(path: Path, **kw: Any) -> CopyingApp:
     return CopyingApp(path, settings=sim_settings(**kw))
-
-
-class Recorder:
-    """Stands in for subprocess.run: the argv and the file's bytes while it "runs"."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], bytes]] = []
-
-    def __call__(self, argv: list[str], check: bool = False) -> None:
-        self.calls.append((argv, Path(argv[-1]).read_bytes()))
 
 
 def _bound(action: Any) -> bool:

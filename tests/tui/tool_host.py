@@ -1,4 +1,5 @@
-"""A tiny app that pushes one screen, records what is copied, and fixed fake details."""
+"""A tiny app that pushes one screen, records what is copied; fixed fake details; a fake
+runner for the pager and editor."""
 
 from __future__ import annotations
 
@@ -54,3 +55,13 @@ class HostApp(App[None]):
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)
         super().copy_to_clipboard(text)
+
+
+class Recorder:
+    """Stands in for subprocess.run: records the argv and the file's bytes at that moment."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], bytes]] = []
+
+    def __call__(self, argv: list[str], check: bool = False) -> None:
+        self.calls.append((argv, Path(argv[-1]).read_bytes()))
