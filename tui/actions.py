@@ -4,8 +4,8 @@ The footer, the command palette and the help screen are all generated from
 these tables, so they can never disagree. Order matters: the footer shows
 actions in the order of :data:`FOOTER_ORDER` (essentials first, so F1 help and
 F5 export are on screen at 80 columns), and a new screen or tool plugs in by
-adding a :class:`UserAction` to a table here and a method ``action_<name>`` on
-the node of its scope.
+adding a :class:`UserAction` to a table here (or to :mod:`tui.tools`, the tools'
+tables) and a method ``action_<name>`` on the node of its scope.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Literal, TypeVar
 
 from textual.binding import Binding, BindingType
 
-Scope = Literal["app", "screen", "preview"]
+#: Which node binds an action: the app, the main screen, the preview table or the files tree
+#: (both when focused). Tree actions are the main screen's (``screen.<action>``).
+Scope = Literal["app", "screen", "preview", "tree"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,23 @@ class UserAction:
     help: str
     footer: bool = True
     priority: bool = False
-    #: Which node runs it: the app, the main screen, or the preview table (when focused).
+    #: Which node binds it (see :data:`Scope`).
     scope: Scope = "screen"
+    #: The palette's and help's name when the footer's short title is not enough to find
+    #: it by ("Connect" is found as "Mock servers: connect a client").
+    long_title: str = ""
+
+    @property
+    def name(self) -> str:
+        """The title the palette and the help screen show."""
+        return self.long_title or self.title
 
     def binding(self) -> Binding:
+        # A tree action is bound on the tree and run by the main screen.
+        action = f"screen.{self.action}" if self.scope == "tree" else self.action
         return Binding(
             self.key,
-            self.action,
+            action,
             self.title,
             show=self.footer,
             priority=self.priority,
@@ -44,7 +56,10 @@ class UserAction:
 
     @property
     def key_display(self) -> str:
-        return self.key.replace("ctrl+", "^").upper() if self.key else ""
+        """``^G``, ``F5``; a letter stays as typed (``u``, not ``U``, which reads as shift+u)."""
+        if len(self.key) == 1:
+            return self.key
+        return self.key.replace("ctrl+", "^").upper()
 
     @property
     def target(self) -> str:
@@ -128,13 +143,6 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
     _screen("open", "ctrl+o", "open", "Open", "Open another config file"),
     _screen("new", "ctrl+n", "new", "New", "Start a new, untitled feed (asks before discarding)"),
     _screen(
-        "demo",
-        "f8",
-        "demo",
-        "Demo",
-        "Write a client demo bundle (zip with sample export, README and screenshot)",
-    ),
-    _screen(
         "toggle-form",
         "f9",
         "toggle_form",
@@ -164,13 +172,6 @@ SCREEN_ACTIONS: tuple[UserAction, ...] = (
         "clear_servers",
         "Clear mock servers",
         "Delete every file the mock servers hold",
-    ),
-    _screen(
-        "server-details",
-        "",
-        "server_details",
-        "Mock server details",
-        "Where the mock servers listen, to connect another client (aws, sftp)",
     ),
 )
 
@@ -210,19 +211,25 @@ PREVIEW_ACTIONS: tuple[UserAction, ...] = (
     ),
 )
 
-ALL_ACTIONS: tuple[UserAction, ...] = (*APP_ACTIONS, *SCREEN_ACTIONS, *PREVIEW_ACTIONS)
-
-#: Footer order, essentials first: help, export, where to look, zoom, save, quit.
+#: Footer order, essentials first: help, export, where to look, the tools menu, zoom, the
+#: focused table's or tree's keys, save, quit; then the rest (the tools' own keys among
+#: them, :mod:`tui.tools`). At 80 columns the footer shows up to zoom: every tool is one
+#: key away there, in the Tools menu.
 FOOTER_ORDER: tuple[str, ...] = (
     "help",
     "export",
     "form",
     "files",
     "log",
+    "tools",
     "zoom",
     *(a.id for a in PREVIEW_ACTIONS),
+    *("copy-url", "copy-key", "copy-get", "open-pager", "open-editor", "diff-previous"),
     "save",
     "quit",
+    "connect",
+    "attributes",
+    "demo",
     *(a.id for a in SCREEN_ACTIONS),
 )
 

@@ -1,8 +1,9 @@
 """The feedlab Textual app: build a feed, simulate a flow, watch files land, preview them.
 
-Thin on purpose: it owns the open document, the simulation defaults and the mock
-servers' lifetime, and pushes :class:`~tui.screens.main.MainScreen`, where the
-workflow lives.
+Thin on purpose: it owns the open document, the simulation defaults, the mock
+servers' lifetime (and the credentials file the Connect screen's ``aws``
+commands name, which lives as long as they do), and pushes
+:class:`~tui.screens.main.MainScreen`, where the workflow lives.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tui.commands import FeedlabCommands
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.services.connect import ConnectDetails, CredentialsFile, details_of
 from tui.services.document import ConfigDocument
 from tui.services.simulation import SimSettings
 from tui.services.targets import MockTargets
@@ -49,6 +51,8 @@ class FeedlabApp(App[int]):
         self.document = ConfigDocument.open(path) if path is not None else ConfigDocument()
         self.settings = settings or SimSettings()
         self.targets = MockTargets()
+        #: The S3 mock's shared-credentials file (0600), removed with the servers.
+        self.credentials = CredentialsFile()
         self._switch_interval = sys.getswitchinterval()
 
     def get_default_screen(self) -> MainScreen:
@@ -60,6 +64,11 @@ class FeedlabApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
+    def connect_details(self) -> ConnectDetails | None:
+        """Where the mock servers listen (None until they run), for Connect and the
+        file tools' commands; the one place tests substitute fixed ports and paths."""
+        return details_of(self.targets, self.credentials)
+
     def on_mount(self) -> None:
         # The app owns its process: secrets are masked in every log record from now on.
         logsafety.install()
@@ -67,6 +76,7 @@ class FeedlabApp(App[int]):
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.targets.stop)
+        self.credentials.close()  # after the servers: no command names it any more
         sys.setswitchinterval(self._switch_interval)
         gc.unfreeze()  # the workbench froze the app's objects; let them go with it
 

@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p): every action of the app and the main screen."""
+"""The command palette (ctrl+p): every action of the app, the main screen and its tools."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.actions import APP_ACTIONS, PREVIEW_ACTIONS, SCREEN_ACTIONS, UserAction
+from tui.tools import ALL_TOOLS
 
 
 def rank(query: str, title: str, title_score: float, help_score: float) -> float:
     """A hit's score: a match on the command's name outranks every match on its help,
     and a name that starts with the query (or has a word that does) outranks a
-    scattered match. Typing "mock server" must offer "Mock server details" first:
-    not "Export batch", whose help mentions the mock server, nor "Clear mock servers".
+    scattered match. Typing "mock server" must offer "Mock servers: connect a client"
+    (Connect's :attr:`~tui.actions.UserAction.name`) first: not "Export batch", whose
+    help mentions the mock server, nor "Clear mock servers".
     Scores stay within 0..1 (the matcher's own are unbounded: squashed here).
     """
     wanted, name = " ".join(query.lower().split()), title.lower()
@@ -29,14 +31,15 @@ def rank(query: str, title: str, title_score: float, help_score: float) -> float
 
 
 class FeedlabCommands(Provider):
-    """Lists the actions of :mod:`tui.actions` that apply to the current screen."""
+    """Lists the actions of :mod:`tui.actions` and :mod:`tui.tools` that apply to the
+    current screen."""
 
     def _actions(self) -> list[UserAction]:
         from tui.screens.main import MainScreen
 
         found: list[UserAction] = []
         if isinstance(self.screen, MainScreen):
-            found += [*SCREEN_ACTIONS, *PREVIEW_ACTIONS]
+            found += [*SCREEN_ACTIONS, *ALL_TOOLS, *PREVIEW_ACTIONS]
         found += APP_ACTIONS
         return found
 
@@ -49,20 +52,19 @@ class FeedlabCommands(Provider):
     async def discover(self) -> Hits:
         for action in self._actions():
             yield DiscoveryHit(
-                action.title, partial(self._run, action.target), help=self._help(action)
+                action.name, partial(self._run, action.target), help=self._help(action)
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for action in self._actions():
-            score = rank(
-                query, action.title, matcher.match(action.title), matcher.match(action.help)
-            )
+            name = action.name
+            score = rank(query, name, matcher.match(name), matcher.match(action.help))
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(action.title),
+                    matcher.highlight(name),
                     partial(self._run, action.target),
-                    text=action.title,
+                    text=name,
                     help=self._help(action),
                 )

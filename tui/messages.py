@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -76,14 +75,6 @@ class PreviewLoaded(Message):
         self.ref = ref
         self.preview = preview
         self.size = size
-
-
-class DemoWritten(Message):
-    def __init__(self, path: Path, members: int | None, error: str | None) -> None:
-        super().__init__()
-        self.path = path
-        self.members = members
-        self.error = error
 
 
 class TreeRefreshed(Message):

@@ -1,4 +1,5 @@
-"""Pilot tests of the Attributes, Diff and file-tools screens, each in a tiny host app."""
+"""Pilot tests of the Attributes, Diff and Tools screens and the file tools, each in a tiny
+host app."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from feedcore.simulate import contacts, simulate_events
 from feedcore.sinks.memory import MemorySink
 from feedcore.writer import FeedWriter
 from tests.tui.conftest import HASHED, WELCOME, text_of
-from tests.tui.tool_host import SECRET, HostApp, fake_details
+from tests.tui.tool_host import SECRET, HostApp, Recorder, fake_details
 from tui.screens.attributes import AttributesScreen
 from tui.screens.diff import DiffScreen
-from tui.screens.file_tools import FileTools, FileToolsScreen
+from tui.screens.file_tools import FileTools, use
+from tui.screens.tools import MENU_TOOLS, ToolsScreen, menu_key
 from tui.services import commands, diff
 from tui.services.targets import FileRef
 from tui.tools import ALL_TOOLS, FILE_TOOLS
@@ -137,28 +139,27 @@ async def test_diff_screen_reports_a_failure_in_one_line() -> None:
 # -- file tools --------------------------------------------------------------------------------
 
 
-class Recorder:
-    """Stands in for subprocess.run: records the argv and the file's bytes at that moment."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], bytes]] = []
-
-    def __call__(self, argv: list[str], check: bool = False) -> None:
-        self.calls.append((argv, Path(argv[-1]).read_bytes()))
-
-
 def _tools_app(sink: MemorySink, refs: list[FileRef], run: Recorder, ref: FileRef) -> HostApp:
-    def make(app: HostApp) -> FileToolsScreen:
-        tools = FileTools(
-            app,
-            read=lambda r: sink.objects[r.key],
-            listing=lambda: refs,
-            details=fake_details,
-            run=run,
-        )
-        return FileToolsScreen(ref, tools)
+    """The Tools menu on ``ref``; the tool chosen runs on it, as the main screen does."""
+    tools: list[FileTools] = []
 
-    return HostApp(make)
+    def make(app: HostApp) -> ToolsScreen:
+        tools.append(
+            FileTools(
+                app,
+                read=lambda r: sink.objects[r.key],
+                listing=lambda: refs,
+                details=fake_details,
+                run=run,
+            )
+        )
+        return ToolsScreen(ref.name)
+
+    def chosen(tool_id: str | None) -> None:
+        if tool_id is not None:
+            use(tools[0], tool_id, ref)
+
+    return HostApp(make, chosen)
 
 
 def _newest_in_tools() -> tuple[MemorySink, FileRef, Recorder, HostApp]:
@@ -188,7 +189,7 @@ async def test_file_tools_copy_the_url_key_and_download_command() -> None:
             await pilot.press(key)
             await pilot.pause()
             assert app.copied == [expected]
-            assert not isinstance(app.screen, FileToolsScreen)
+            assert not isinstance(app.screen, ToolsScreen)
     assert SECRET not in expected and shlex.split(expected)[1:4] == ["aws", "s3", "cp"]
 
 
@@ -246,3 +247,37 @@ def test_every_tool_has_a_unique_id_and_key_and_says_what_it_does() -> None:
     keys = [t.key for t in FILE_TOOLS]
     assert len(set(keys)) == len(keys) and all(len(k) == 1 for k in keys)
     assert all(t.title and t.help for t in ALL_TOOLS)
+
+
+async def test_tools_menu_offers_the_file_tools_only_with_a_file_selected() -> None:
+    chosen: list[str | None] = []
+    app = HostApp(ToolsScreen(None), chosen.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("u")  # no file: refused, the menu stays
+        await pilot.pause()
+        assert isinstance(app.screen, ToolsScreen) and chosen == []
+        (note,) = app._notifications
+        assert "Select a file" in note.message
+        await pilot.press("c")
+        await pilot.pause()
+    assert chosen == ["connect"]
+
+
+async def test_tools_menu_enter_runs_the_highlighted_tool_and_shows_its_help() -> None:
+    chosen: list[str | None] = []
+    app = HostApp(ToolsScreen("a.csv"), chosen.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down")  # the first line is a heading: the cursor skips it
+        await pilot.pause()
+        assert MENU_TOOLS[1].help == text_of(app.screen.query_one("#tools-help", Static))
+        await pilot.press("enter")
+        await pilot.pause()
+    assert chosen == [MENU_TOOLS[1].id]
+
+
+def test_tools_menu_letters_are_unique_and_clash_with_no_menu_key() -> None:
+    letters = [menu_key(tool) for tool in MENU_TOOLS]
+    assert len(set(letters)) == len(letters) and all(len(k) == 1 for k in letters)
+    assert "q" not in letters  # closes the menu

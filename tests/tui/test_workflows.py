@@ -12,6 +12,7 @@ from feedcore import naming
 from feedcore.config import load_config
 from tests.tui.conftest import export, files_of, main_of, make_app, select, settle, text_of
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
 
@@ -318,9 +319,7 @@ async def test_control_preview_reports_a_mismatch_with_the_current_config(welcom
         assert "[FS-5.1]" in checks
 
 
-async def test_palette_ranks_by_command_name_mock_server_finds_server_details(
-    welcome: Path,
-) -> None:
+async def test_palette_ranks_by_command_name_mock_server_finds_connect(welcome: Path) -> None:
     async with make_app(welcome).run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p")
@@ -329,9 +328,10 @@ async def test_palette_ranks_by_command_name_mock_server_finds_server_details(
         await settle(pilot)  # the palette searches in a worker
         await pilot.press("enter")
         await settle(pilot)
-        titles = [note.title for note in pilot.app._notifications]
-        assert titles == ["Mock servers"]  # Mock server details, not Export batch
+        # "Mock servers: connect a client": not Export batch, nor Clear mock servers
+        assert isinstance(pilot.app.screen, ConnectScreen)
         assert files_of(pilot, "data") == []
+        assert "Clearing both mock servers" not in main_of(pilot).activity.history
 
 
 def test_palette_rank_puts_any_name_match_above_any_help_match() -> None:

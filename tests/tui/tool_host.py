@@ -1,4 +1,5 @@
-"""A tiny app that pushes one screen, records what is copied, and fixed fake details."""
+"""A tiny app that pushes one screen, records what is copied; fixed fake details; a fake
+runner for the pager and editor."""
 
 from __future__ import annotations
 
@@ -34,17 +35,33 @@ def fake_details(folder: Path = Path("/run/feedlab")) -> ConnectDetails:
 
 
 class HostApp(App[None]):
-    """Pushes ``screen`` (or ``screen(app)``) on mount; ``copied`` holds every copied text."""
+    """Pushes ``screen`` (or ``screen(app)``) on mount, with ``callback`` for its result;
+    ``copied`` holds every copied text."""
 
-    def __init__(self, screen: Screen[Any] | Callable[[HostApp], Screen[Any]]) -> None:
+    def __init__(
+        self,
+        screen: Screen[Any] | Callable[[HostApp], Screen[Any]],
+        callback: Callable[[Any], object] | None = None,
+    ) -> None:
         super().__init__()
         self._first = screen
+        self._callback = callback
         self.copied: list[str] = []
 
     def on_mount(self) -> None:
         first = self._first
-        self.push_screen(first if isinstance(first, Screen) else first(self))
+        self.push_screen(first if isinstance(first, Screen) else first(self), self._callback)
 
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)
         super().copy_to_clipboard(text)
+
+
+class Recorder:
+    """Stands in for subprocess.run: records the argv and the file's bytes at that moment."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], bytes]] = []
+
+    def __call__(self, argv: list[str], check: bool = False) -> None:
+        self.calls.append((argv, Path(argv[-1]).read_bytes()))

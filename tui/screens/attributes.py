@@ -6,7 +6,9 @@ writer's own row builder (:func:`tui.services.attributes.try_config`): how many
 the condition keeps and what each personalised field renders, recomputed as the
 condition or a trial template is edited; lint warnings (an unknown attribute)
 show below. Values are shown with their awkward characters made visible
-(``\\n``, ``\\t``), never interpreted as markup.
+(``\\n``, ``\\t``), never interpreted as markup. Without a valid config (a new
+feed, a field with a problem) the browser still works and the tester says what
+it needs.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class AttributesScreen(ModalScreen[None]):
         background: $surface;
     }
     AttributesScreen DataTable { height: 1fr; }
-    AttributesScreen Input { margin: 0 0; }
+    AttributesScreen Input { margin: 0 0; border-title-color: $text-muted; }
     AttributesScreen #tester-summary { color: $text; padding: 0 1; }
     AttributesScreen #tester-warnings { color: $warning; padding: 0 1; max-height: 6; }
     AttributesScreen #tester-warnings.-error { color: $error; }
@@ -62,7 +64,9 @@ class AttributesScreen(ModalScreen[None]):
         Binding("escape", "close", "Close", id="attributes-close"),
     ]
 
-    def __init__(self, config: FeedConfig, seed: int, sample: int = attributes.SAMPLE) -> None:
+    def __init__(
+        self, config: FeedConfig | None, seed: int, sample: int = attributes.SAMPLE
+    ) -> None:
         super().__init__(id="attributes")
         self.config = config
         self.seed = seed
@@ -72,12 +76,13 @@ class AttributesScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         dialog = Vertical(id="attributes-dialog")
         dialog.border_title = f"Simulated contacts (seed {self.seed})"
+        dialog.border_subtitle = "escape: close"
         with dialog, TabbedContent(id="attributes-tabs"):
             with TabPane("Attributes", id="tab-attributes"):
                 yield DataTable(id="attribute-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Tester", id="tab-tester"):
                 yield Input(
-                    self.config.feed.condition or "",
+                    (self.config.feed.condition or "") if self.config else "",
                     placeholder='condition, e.g. contact.plan != "free" (empty: everyone)',
                     id="tester-condition",
                 )
@@ -90,6 +95,9 @@ class AttributesScreen(ModalScreen[None]):
                 yield DataTable(id="tester-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        # Labels that stay once the placeholder is gone.
+        self.query_one("#tester-condition", Input).border_title = "Condition"
+        self.query_one("#tester-template", Input).border_title = "Try a template"
         table = self.query_one("#attribute-table", DataTable)
         table.add_columns("Attribute", "Type", "Sample values", "Awkward example")
         for item in attributes.catalogue(self.seed):
@@ -112,6 +120,10 @@ class AttributesScreen(ModalScreen[None]):
         condition = self.query_one("#tester-condition", Input).value
         template = self.query_one("#tester-template", Input).value
         warnings = self.query_one("#tester-warnings", Static)
+        if self.config is None:
+            warnings.update("✗ The tester needs a valid config: fix the form's problems first")
+            warnings.add_class("-error")
+            return
         try:
             config = attributes.with_condition(self.config, condition)
             if template.strip():

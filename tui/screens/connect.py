@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -68,9 +68,10 @@ class ConnectScreen(PlainNotify, ModalScreen[None]):
         border: round $accent; border-title-color: $text; border-title-style: bold;
         padding: 0 1; background: $surface;
     }
+    ConnectScreen #connect-lines { height: auto; max-height: 1fr; }
     ConnectScreen .connect-section { text-style: bold; color: $text; margin-top: 1; }
     ConnectScreen .connect-line { width: 100%; }
-    ConnectScreen .connect-hint { color: $text-muted; margin-top: 1; }
+    ConnectScreen .connect-hint { color: $text-muted; dock: bottom; margin-top: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,27 +87,29 @@ class ConnectScreen(PlainNotify, ModalScreen[None]):
         self.revealed = False
 
     def compose(self) -> ComposeResult:
-        dialog = VerticalScroll(id="connect-dialog")
+        dialog = Vertical(id="connect-dialog")
         dialog.border_title = "Connect another client to the mock servers"
+        # The lines scroll; the hint (how to copy, reveal, close) stays in sight below them.
         with dialog:
-            if self.details is None:
-                yield Static("The mock servers are not running yet.", markup=False)
-            else:
-                section = ""
-                for line in lines(self.details, self.bucket, reveal=self.revealed):
-                    if line.section != section:
-                        section = line.section
-                        yield Static(section, classes="connect-section", markup=False)
-                    yield Static(
-                        self._text(line),
-                        id=f"connect-{line.key}",
-                        classes="connect-line",
-                        markup=False,
-                    )
+            with VerticalScroll(id="connect-lines"):
+                yield from self._lines()
             yield Static(self._hint(), id="connect-hint", classes="connect-hint", markup=False)
 
+    def _lines(self) -> ComposeResult:
+        if self.details is None:
+            yield Static("The mock servers are not running yet.", markup=False)
+            return
+        section = ""
+        for line in lines(self.details, self.bucket, reveal=self.revealed):
+            if line.section != section:
+                section = line.section
+                yield Static(section, classes="connect-section", markup=False)
+            yield Static(
+                self._text(line), id=f"connect-{line.key}", classes="connect-line", markup=False
+            )
+
     def on_mount(self) -> None:
-        self.query_one("#connect-dialog").focus()  # ↑↓ pgup pgdn scroll
+        self.query_one("#connect-lines").focus()  # ↑↓ pgup pgdn scroll
 
     def _text(self, line: Line) -> str:
         value = MASK if line.secret and not self.revealed else line.value

@@ -69,7 +69,8 @@ class DiffScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         dialog = Vertical(id="diff-dialog")
-        dialog.border_title = f"Compared with the previous batch: {self.file_name}"
+        dialog.border_title = f"{self.file_name} vs the previous batch"
+        dialog.border_subtitle = "escape: close"
         with dialog:
             yield Static("Comparing…", id="diff-summary", markup=False)
             yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)

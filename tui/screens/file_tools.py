@@ -1,32 +1,26 @@
 """The tools for one delivered file: copy its URL, key or download command, open it
 in ``$PAGER``/``$EDITOR``, compare its batch with the previous one.
 
-:class:`FileTools` does the work for any screen (the main screen calls it with
-the file selected in the tree); :class:`FileToolsScreen` is a small menu of the
-same tools with a key each, for a user who does not know the keys. Nothing here
-reads a server itself: the caller passes ``read`` (a file's bytes), ``listing``
-(every file the servers hold) and ``details`` (where they listen), so the tools
-work with the app's mock servers and with fakes in tests.
+:class:`FileTools` does the work for any screen: the main screen runs :func:`use`
+with the file selected in the tree, from the tree's keys, the Tools menu
+(:class:`~tui.screens.tools.ToolsScreen`) or the palette. Nothing here reads a
+server itself: the caller passes ``read`` (a file's bytes), ``listing`` (every
+file the servers hold) and ``details`` (where they listen), so the tools work
+with the app's mock servers and with fakes in tests.
 """
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
-from textual.app import App, ComposeResult, SuspendNotSupported
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.app import App, SuspendNotSupported
 
 from tui.services import commands, diff, external
 from tui.services.connect import ConnectDetails
 from tui.services.errors import one_line
 from tui.services.targets import FileRef
-from tui.tools import FILE_TOOLS
-from tui.widgets.text import PlainNotify
 
 Reader = Callable[[FileRef], bytes]
 Runner = Callable[..., Any]
@@ -121,45 +115,6 @@ class FileTools:
             return diff.diff_with_previous(ref, list(self.listing()), self.read)
 
         self.app.push_screen(DiffScreen(ref.name, load))
-
-
-class FileToolsScreen(PlainNotify, ModalScreen[None]):
-    """A menu of :data:`tui.tools.FILE_TOOLS` for one file; each key runs its tool."""
-
-    DEFAULT_CSS = """
-    FileToolsScreen { align: center middle; }
-    FileToolsScreen #file-tools-dialog {
-        width: 100%; max-width: 90; height: auto; max-height: 100%;
-        border: round $accent; border-title-color: $text; border-title-style: bold;
-        background: $surface; padding: 0 1;
-    }
-    FileToolsScreen .file-tools-hint { color: $text-muted; margin-top: 1; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="file-tools-close"),
-        *(Binding(t.key, f"use('{t.id}')", t.title, show=False) for t in FILE_TOOLS),
-    ]
-
-    def __init__(self, ref: FileRef, tools: FileTools) -> None:
-        super().__init__(id="file-tools")
-        self.ref = ref
-        self.tools = tools
-
-    def compose(self) -> ComposeResult:
-        dialog = Vertical(id="file-tools-dialog")
-        dialog.border_title = self.ref.name
-        with dialog:
-            for tool in FILE_TOOLS:
-                yield Static(f"[{tool.key}] {tool.title}: {tool.help}", markup=False)
-            yield Static("escape: close", classes="file-tools-hint", markup=False)
-
-    def action_use(self, tool_id: str) -> None:
-        self.dismiss(None)
-        use(self.tools, tool_id, self.ref)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 def use(tools: FileTools, tool_id: str, ref: FileRef) -> None:

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from tui.actions import APP_ACTIONS, PREVIEW_ACTIONS, SCREEN_ACTIONS
+from tui.tools import ALL_ACTIONS, ALL_TOOLS
 
 WORKFLOWS = """\
 # feedlab
@@ -42,8 +42,27 @@ table, **enter** shows the row as a record (every value in full), **p** pins a c
 **Small terminals**: below 140 columns one panel is shown at a time: **F3** Form,
 **F2** Files (the tree and the preview), **ctrl+l** Log.
 
-**Hand a client a demo**: **F8** writes a zip with a sample export in its real layout,
-a README describing it, and a screenshot. Same as `feedlab demo CONFIG --out FILE.zip`.
+**Tools** (**ctrl+f** lists them all): **ctrl+g** *Connect* shows where the mock
+servers listen, the credentials (secrets hidden until **r**), the key and known_hosts
+files, and ready `aws` and `sftp` commands, each copied with its letter (OSC 52).
+**ctrl+y** *Attributes* lists what simulated contacts carry, with sample values, and its
+*Tester* tab shows how many sample contacts pass the condition and what each
+personalised field renders. On a file in the tree: **u** copies its URL, **k** its key,
+**g** a download command (`aws s3 cp` or `sftp`), **p** opens it in `$PAGER`, **e** in
+`$EDITOR`, **d** compares its batch with the previous one (rows per action, variant and
+operation; columns added or removed).
+
+**Warnings**: a template or condition naming an attribute simulated contacts lack
+(`contact.frist_name`), or flow actions beside variants, is shown in yellow under its
+field: a warning, never an error, so it blocks neither saving nor exporting (as
+`feedlab validate`). *Config warnings* (palette, Tools menu) lists them all in the log.
+
+**Hand a client a demo**: **F8** writes a zip of the batches exported in this session
+(or, when there are none, a guaranteed sample: every variant, both operations, an awkward
+value) in their real layout, with an `index.html` to open (folder tree, field
+dictionary, sample table, the control file and its JSON Schema, loader snippets, a
+poller), a README, the schema, the poller script and a screenshot of the app. *Demo
+bundle (sample)* always writes the sample, as `feedlab demo CONFIG --out FILE.zip`.
 
 All actions are also in the command palette (**ctrl+p**).
 """
@@ -51,10 +70,12 @@ All actions are also in the command palette (**ctrl+p**).
 
 def keys_table() -> str:
     lines = ["| Key | Action | What it does |", "|---|---|---|"]
-    for action in (*APP_ACTIONS, *SCREEN_ACTIONS, *PREVIEW_ACTIONS):
-        key = f"`{action.key}`" if action.key else "palette"
-        where = " (preview table)" if action.scope == "preview" else ""
-        lines.append(f"| {key} | {action.title} | {action.help}{where} |")
+    where = {"preview": " (preview table)", "tree": " (a file in the tree)"}
+    for action in ALL_ACTIONS:
+        menu = "palette, ctrl+f menu" if action in ALL_TOOLS else "palette"
+        key = f"`{action.key}`" if action.key else menu
+        text = action.help.replace("|", "\\|")
+        lines.append(f"| {key} | {action.name} | {text}{where.get(action.scope, '')} |")
     lines.append("| `ctrl+p` | Command palette | Search every action |")
     return "\n".join(lines)
 

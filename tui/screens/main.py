@@ -1,10 +1,12 @@
 """The main screen: the feed form on the left, the workbench on the right.
 
-It owns the open document (form edits, open, save, the unsaved-changes guard, the
-demo bundle), the layout (side by side from :data:`WIDE` columns; one panel at a
-time below, switched with the Form/Files/Log keys) and where focus goes, and maps
-the key bindings to the workbench, which owns simulating, watching and
-previewing. Widgets get attributes and method calls; they post messages back.
+It owns the open document (form edits, open, save, the unsaved-changes guard),
+the layout (side by side from :data:`WIDE` columns; one panel at a time below,
+switched with the Form/Files/Log keys) and where focus goes, and maps the key
+bindings to the workbench, which owns simulating, watching and previewing, and
+to the :class:`~tui.screens.toolbox.Toolbox` (Connect, Attributes, the Tools
+menu, file tools, demo bundles, warnings). Widgets get attributes and method
+calls; they post messages back.
 """
 
 from __future__ import annotations
@@ -34,16 +36,19 @@ from textual.widgets import (
 from feedcore.config import FeedConfig
 from feedcore.errors import ConfigError
 from tui import messages as m
-from tui.actions import SCREEN_ACTIONS, bindings, footer_order
+from tui.actions import bindings, footer_order
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.screens.record import RecordScreen
+from tui.screens.toolbox import DemoMode, Toolbox
 from tui.services.batch_cli import batch_command, default_events_path, write_events
 from tui.services.document import ConfigDocument
 from tui.services.draft import NEW_CONFIG
 from tui.services.errors import one_line
+from tui.services.form_warnings import config_warnings, flow_warnings
 from tui.services.simulation import BatchPlan, SimSettings, format_clock
 from tui.services.targets import FileRef, MockTargets
+from tui.tools import MAIN_ACTIONS
 from tui.widgets.activity import ActivityLog
 from tui.widgets.feed_form import FeedForm
 from tui.widgets.flow_form import FlowForm
@@ -63,7 +68,7 @@ _PANEL_TITLES = {"form": "Form  F3", "files": "Files  F2", "log": "Log  ^L"}
 
 
 class MainScreen(PlainNotify, Screen[None]):
-    BINDINGS = bindings(SCREEN_ACTIONS)
+    BINDINGS = bindings(MAIN_ACTIONS)
 
     #: The panel shown when the terminal is narrower than :data:`WIDE`.
     panel: reactive[str] = reactive("form", init=False)
@@ -101,6 +106,10 @@ class MainScreen(PlainNotify, Screen[None]):
         yield Footer(id="footer")
 
     def on_mount(self) -> None:
+        from tui.app import FeedlabApp
+
+        assert isinstance(self.app, FeedlabApp)
+        self.toolbox = Toolbox(self, self.app)
         self.files_tree.active = self.document.values.target
         self._document_changed()
         self._layout_for(self.app.size.width)
@@ -237,6 +246,7 @@ class MainScreen(PlainNotify, Screen[None]):
             config = doc.config()
         except ConfigError as exc:
             self.workbench.config = None
+            self.flow_form.show_warnings([])
             count = len(exc.problems)
             noun = "problem" if count == 1 else "problems"
             if doc.values == NEW_CONFIG:
@@ -248,7 +258,13 @@ class MainScreen(PlainNotify, Screen[None]):
             set_text(status, text, layout=False)
         else:
             self.workbench.config = config
-            set_text(status, "✓ Config is valid (FS-1)", layout=False)
+            self.flow_form.show_warnings(flow_warnings(config))
+            warned = len(config_warnings(config))
+            text = "✓ Config is valid (FS-1)"
+            if warned:
+                noun = "warning" if warned == 1 else "warnings"
+                text += f" · ⚠ {warned} {noun}"  # each in yellow under its field
+            set_text(status, text, layout=False)
             status.remove_class("-invalid")
 
     def valid_config(self, doing: str) -> FeedConfig | None:
@@ -347,8 +363,25 @@ class MainScreen(PlainNotify, Screen[None]):
     def action_clear_servers(self) -> None:
         self.workbench.refresh_files(clear=True)
 
-    def action_server_details(self) -> None:
-        self.notify(self.targets.details(), title="Mock servers", timeout=20)
+    # -- tools (tui/tools.py; the work is the toolbox's) ---------------------------------------
+
+    def action_tools(self) -> None:
+        self.toolbox.menu()
+
+    def action_connect(self) -> None:
+        self.toolbox.connect()
+
+    def action_attributes(self) -> None:
+        self.toolbox.attributes()
+
+    def action_file_tool(self, tool_id: str) -> None:
+        self.toolbox.file_tool(tool_id)
+
+    def action_warnings(self) -> None:
+        self.toolbox.warnings()
+
+    def action_demo(self, mode: DemoMode = "auto") -> None:
+        self.toolbox.demo(mode)
 
     # -- focus and layout ----------------------------------------------------------------------
 
@@ -503,44 +536,3 @@ class MainScreen(PlainNotify, Screen[None]):
         self.files_tree.active = document.values.target
         self._document_changed()
         self.notify(note, timeout=3)
-
-    # -- demo ----------------------------------------------------------------------------------
-
-    def action_demo(self) -> None:
-        config = self.valid_config("write a demo")
-        if config is None:
-            return
-        default = str(Path.cwd() / f"{config.client}-demo.zip")
-
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.call_after_refresh(self._demo, config, path)
-
-        self.app.push_screen(PathPrompt("Write a client demo bundle (zip)", default), chosen)
-
-    def _demo(self, config: FeedConfig, path: Path) -> None:
-        svg = self.app.export_screenshot(title="feedlab")
-        self.workbench.status.started(f"Writing the demo bundle {path.name}…", 1)
-        self.write_demo(config, path, svg)
-
-    @work(thread=True, exit_on_error=False, group="demo")
-    def write_demo(self, config: FeedConfig, path: Path, svg: str) -> None:
-        from feedcore.demo import build_demo
-
-        try:
-            bundle = build_demo(config, path, screenshot_svg=svg, name=self.document.name)
-        except Exception as exc:
-            self.post_message(m.DemoWritten(path, None, one_line(exc)))
-            return
-        self.post_message(m.DemoWritten(path, len(bundle.members), None))
-
-    @on(m.DemoWritten)
-    def _demo_written(self, event: m.DemoWritten) -> None:
-        status = self.workbench.status
-        if event.error is not None:
-            status.finished(f"Demo bundle failed: {event.error}", error=True)
-            self.notify(event.error, title="Demo bundle failed", severity="error")
-            return
-        text = f"Demo bundle written: {event.path.name} ({event.members} files)"
-        status.finished(text)
-        self.notify(text, title="Demo")

@@ -68,7 +68,7 @@ class CredentialsFile:
     def __init__(self) -> None:
         self._folder: Path | None = None
         self._written: tuple[str, str] | None = None
-        self._finalizer: weakref.finalize[..., None] | None = None
+        self._finalizer: weakref.finalize[..., CredentialsFile] | None = None
 
     @property
     def path(self) -> Path:

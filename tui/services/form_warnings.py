@@ -9,7 +9,7 @@ variants. Same analysis as ``feedlab validate``, so the two cannot disagree.
 from __future__ import annotations
 
 from feedcore.config import FeedConfig
-from feedcore.lint import lint_condition, lint_flow, lint_template
+from feedcore.lint import lint_condition, lint_config, lint_flow, lint_template
 
 
 def template_warning(value: str) -> str | None:
@@ -29,3 +29,9 @@ def condition_warning(value: str) -> str | None:
 def flow_warnings(config: FeedConfig) -> list[str]:
     """Warnings about the flow as a whole (actions beside variants, weight 0), one per line."""
     return [str(w) for w in lint_flow(config)]
+
+
+def config_warnings(config: FeedConfig) -> list[str]:
+    """Every warning of the config, in field order (the status line counts them, the
+    Config warnings tool lists them)."""
+    return [str(w) for w in lint_config(config)]

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Label, RadioButton, RadioSet, Static
 from feedcore import naming, rules, templating
 from tui.messages import FieldEdited
 from tui.services.draft import FormValues, check_condition, check_host_for, problem
+from tui.services.form_warnings import condition_warning, template_warning
 from tui.services.simulation import default_clock
 from tui.widgets.field import ValidatedField
 from tui.widgets.rows_editor import Column, RowsEditor
@@ -27,7 +28,9 @@ HOST_HINT = {
 }
 CONTEXT_COLUMNS = (
     Column("name", "Name", "first_name", rules.check_context_name),
-    Column("value", "Value", "{{ contact.first_name }}", templating.check_template),
+    Column(
+        "value", "Value", "{{ contact.first_name }}", templating.check_template, template_warning
+    ),
 )
 
 
@@ -89,6 +92,7 @@ class FeedForm(VerticalScroll, can_focus=False):
             checker=check_condition,
             placeholder='contact.plan != "free"',
             hint="Optional: only contacts for which this is true are exported",
+            warner=condition_warning,
         )
 
     def on_mount(self) -> None:

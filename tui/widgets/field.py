@@ -1,6 +1,12 @@
-"""A labelled input that validates as you type and shows the FS-1 message under it."""
+"""A labelled input that validates as you type and shows the FS-1 message under it.
+
+Under it goes the first of: the rule's error (red, ``-invalid``), a warning
+(yellow, ``-warning``: :mod:`tui.services.form_warnings`, never blocking), the hint.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,8 +31,12 @@ class RuleValidator(Validator):
         return self.success() if message is None else self.failure(message, value)
 
 
+#: A field's warning for a value (None: none): a valid value may still get one.
+Warner = Callable[[str], str | None]
+
+
 class ValidatedField(Vertical):
-    """Label, input, then either the rule's message or a hint line."""
+    """Label, input, then the rule's message, a warning or a hint line."""
 
     def __init__(
         self,
@@ -37,6 +47,7 @@ class ValidatedField(Vertical):
         checker: Checker | None = None,
         placeholder: str = "",
         hint: str = "",
+        warner: Warner | None = None,
     ) -> None:
         super().__init__(id=f"{field_name}-field", classes="field")
         self.label = label
@@ -45,6 +56,7 @@ class ValidatedField(Vertical):
         self._checker = checker
         self._placeholder = placeholder
         self._hint = hint
+        self._warner = warner
         #: False until the user types here: an empty field of a new feed shows its hint,
         #: not a red "is empty" message, until it has been edited.
         self._touched = False
@@ -109,8 +121,12 @@ class ValidatedField(Vertical):
         failures = result.failure_descriptions if result is not None else []
         if failures and not self._touched and not self.input.value:
             failures = []  # not filled in yet: the hint says what goes here
+        warning = None
+        if not failures and self._warner is not None and self.input.value:
+            warning = self._warner(self.input.value)
         self.set_class(bool(failures), "-invalid")
-        text = f"✗ {failures[0]}" if failures else self._hint
+        self.set_class(warning is not None, "-warning")
+        text = f"✗ {failures[0]}" if failures else f"⚠ {warning}" if warning else self._hint
         set_text(self.message, text)
         if self.message.display != bool(text):
             self.message.display = bool(text)

@@ -1,4 +1,9 @@
-"""Flow settings: client, flow id, name, segment, and variants or plain actions."""
+"""Flow settings: client, flow id, name, segment, and variants or plain actions.
+
+Warnings about the flow as a whole (actions beside variants, a variant of weight
+0: :func:`tui.services.form_warnings.flow_warnings`) show under the actions; the
+screen passes them in, as they need the whole config.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from feedcore import rules
 from tui.services.draft import FIELD_CHECKS, FormValues, check_actions, check_weight
 from tui.widgets.field import ValidatedField
 from tui.widgets.rows_editor import Column, RowsEditor
+from tui.widgets.text import set_text
 
 VARIANT_COLUMNS = (
     Column("name", "Variant", "A", lambda v: rules.check_label(v, "variant name")),
@@ -68,6 +74,17 @@ class FlowForm(VerticalScroll, can_focus=False):
             placeholder="email_welcome, facebook_audience",
             hint="Comma-separated; used for contacts in no variant",
         )
+        yield Static("", id="flow-warnings", classes="field-message -warning", markup=False)
+
+    def on_mount(self) -> None:
+        self.show_warnings([])
+
+    def show_warnings(self, warnings: list[str]) -> None:
+        """Show the flow's warnings (none: the line is hidden)."""
+        line = self.query_one("#flow-warnings", Static)
+        set_text(line, "\n".join(f"⚠ {w}" for w in warnings))
+        if line.display != bool(warnings):
+            line.display = bool(warnings)
 
     async def load(self, values: FormValues) -> None:
         self._values = values

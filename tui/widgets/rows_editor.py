@@ -1,8 +1,10 @@
 """An editable list of rows (personalized content, variants): add, edit, remove.
 
 Each cell validates as you type with its rule; the first problem of the whole
-list (including a name used twice) is shown under the rows. Every change posts
-the full list up as one :class:`~tui.messages.FieldEdited`.
+list (including a name used twice) is shown under the rows, else the first
+warning (a column's ``warner``: a template naming an attribute simulated contacts
+lack), which never blocks. Every change posts the full list up as one
+:class:`~tui.messages.FieldEdited`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from textual.widgets import Button, Input, Static
 
 from tui.messages import FieldEdited
 from tui.services.draft import Checker, duplicates, problem
-from tui.widgets.field import RuleValidator
+from tui.widgets.field import RuleValidator, Warner
 from tui.widgets.text import set_text
 
 
@@ -27,6 +29,7 @@ class Column:
     label: str
     placeholder: str
     checker: Checker | None = None
+    warner: Warner | None = None
 
 
 class EditorRow(Horizontal):
@@ -59,6 +62,14 @@ class EditorRow(Horizontal):
             message = problem(column.checker, value) if column.checker else None
             if message:
                 found.append(f"{column.label}: {message}")
+        return found
+
+    def warnings(self) -> list[str]:
+        found = []
+        for column, value in zip(self.columns, self.values, strict=True):
+            warning = column.warner(value) if column.warner and value else None
+            if warning:
+                found.append(f"{column.label}: {warning}")
         return found
 
 
@@ -144,9 +155,16 @@ class RowsEditor(Vertical):
             messages.extend(
                 f"{name!r} is used twice: names must be unique" for name in sorted(twice)
             )
+        warnings: list[str] = []
+        if not messages:
+            for number, row in enumerate(self.query(EditorRow), start=1):
+                warnings.extend(f"row {number} {text}" for text in row.warnings())
         self.set_class(bool(messages), "-invalid")
+        self.set_class(bool(warnings), "-warning")
+        shown = messages or warnings
+        mark = "✗" if messages else "⚠"
         message = self.query_one(".field-message", Static)
-        extra = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        set_text(message, f"✗ {messages[0]}{extra}" if messages else "")
-        if message.display != bool(messages):
-            message.display = bool(messages)
+        extra = f" (+{len(shown) - 1} more)" if len(shown) > 1 else ""
+        set_text(message, f"{mark} {shown[0]}{extra}" if shown else "")
+        if message.display != bool(shown):
+            message.display = bool(shown)

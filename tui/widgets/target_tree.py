@@ -2,7 +2,8 @@
 
 It changes only through :meth:`apply` (operation reports, as files land) and
 :meth:`rebuild` (a full listing); selecting a file posts Tree.NodeSelected with
-its :class:`~tui.services.targets.FileRef` as data.
+its :class:`~tui.services.targets.FileRef` as data. The file tools' keys
+(:data:`tui.tools.FILE_TOOLS`: copy, open, diff) are bound here, run by the screen.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from mock_targets.reports import Operation
+from tui.actions import bindings
 from tui.services.preview import kind_of
 from tui.services.targets import FileRef
+from tui.tools import FILE_TOOLS
 
 NodeData = FileRef | None
 _ICON = {"data": "▤ ", "control": "✓ ", "partial": "… ", "other": "· "}
@@ -36,6 +39,8 @@ def human_size(size: int | None) -> str:
 
 class TargetTree(Tree[NodeData]):
     """Two roots, S3 and SFTP; the active target (where F5 delivers) is marked."""
+
+    BINDINGS = bindings(FILE_TOOLS)
 
     active: reactive[str] = reactive("s3", init=False)
 
