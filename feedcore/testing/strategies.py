@@ -438,6 +438,8 @@ def long_text(draw: st.DrawFn) -> str:
 #: contact at most, so an event's line stays well under FS-7's 1 MiB.
 event_attribute_values: st.SearchStrategy[Any] = st.one_of(
     hostile_text(max_size=10),
+    hostile_text(min_size=1, max_size=4),
+    st.sampled_from(["\n", "\r", "\r\n", '"', ",", "\t", "a\nb", 'x"y', "\u202eabc", "e\u0301"]),
     st.just(""),
     st.sampled_from(["free", "pro", "enterprise"]),
     st.integers(min_value=-(2**63), max_value=2**63),
@@ -449,25 +451,32 @@ event_attribute_values: st.SearchStrategy[Any] = st.one_of(
 )
 
 
-def attribute_names(config: FeedConfig) -> tuple[str, ...]:
-    """The attributes ``config``'s contexts and condition read, then the simulator's (FS-7.1)."""
+def read_attributes(config: FeedConfig) -> tuple[str, ...]:
+    """The attributes ``config``'s contexts and condition read, in first-use order."""
     names: dict[str, None] = {}
-    for context in config.feed.contexts:
-        for ref in lint.references(context.value):
-            if ref.root == "contact" and ref.key is not None:
-                names[ref.key] = None
+    sources = [(c.value, False) for c in config.feed.contexts]
     if config.feed.condition is not None:
-        for ref in lint.references(config.feed.condition, expression=True):
+        sources.append((config.feed.condition, True))
+    for source, expression in sources:
+        for ref in lint.references(source, expression=expression):
             if ref.root == "contact" and ref.key is not None:
                 names[ref.key] = None
-    for name in DEFINED_ATTRIBUTES:
-        names[name] = None
     return tuple(names)
 
 
+def attribute_names(config: FeedConfig) -> tuple[str, ...]:
+    """:func:`read_attributes`, then the other attributes events carry (FS-7.1)."""
+    read = read_attributes(config)
+    return read + tuple(n for n in DEFINED_ATTRIBUTES if n not in read)
+
+
 @st.composite
-def _contact_attributes(draw: st.DrawFn, names: tuple[str, ...], email: str) -> dict[str, Any]:
-    keys = draw(st.lists(st.sampled_from(names), max_size=len(names), unique=True))
+def _contact_attributes(
+    draw: st.DrawFn, read: tuple[str, ...], others: tuple[str, ...], email: str
+) -> dict[str, Any]:
+    """Each attribute the config reads is there three times in four; the others sometimes."""
+    keys = [n for n in read if draw(st.sampled_from((True, True, True, False)))]
+    keys += draw(st.lists(st.sampled_from(others), max_size=3, unique=True)) if others else []
     attrs: dict[str, Any] = {key: draw(event_attribute_values) for key in keys}
     if keys and draw(st.integers(min_value=0, max_value=7)) == 0:
         attrs[draw(st.sampled_from(keys))] = draw(long_text())
@@ -489,8 +498,9 @@ def events(
     config reads: hostile text, empty strings, values near the sandbox's
     bounds, numbers, booleans, nulls and nesting.
     """
-    names = attribute_names(config)
     variant_names: list[str | None] = [None, *(v.name for v in config.flow.variants)]
+    read = read_attributes(config)
+    others = tuple(n for n in attribute_names(config) if n not in read)
 
     @st.composite
     def batch(draw: st.DrawFn) -> list[Event]:
@@ -502,7 +512,7 @@ def events(
             used.add(email.strip().lower())
             event_type: EventType = draw(st.sampled_from(["enter", "exit"]))
             variant = draw(st.sampled_from(variant_names))
-            attrs = draw(_contact_attributes(names, email))
+            attrs = draw(_contact_attributes(read, others, email))
             out.append(Event(event_type, email, variant, attrs))
         return out
 

@@ -28,7 +28,7 @@ from feedcore.errors import ConfigError, FeedError, MissingExtraError
 from feedlab.cli.common import TUI_EXTRA
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo")
+COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo", "conformance")
 #: Commands that export files, for which malloc keeps freed memory (common.keep_freed_memory).
 EXPORTING = ("publish", "simulate", "demo")
 
