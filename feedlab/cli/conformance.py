@@ -39,7 +39,13 @@ def register(sub: Any) -> None:
         help="property-test a feed config: generated events, exported, read back, checked",
     )
     add_config_arg(parser)
-    parser.add_argument("--examples", type=_positive, default=DEFAULT_EXAMPLES, metavar="N")
+    parser.add_argument(
+        "--examples",
+        type=_positive,
+        default=DEFAULT_EXAMPLES,
+        metavar="N",
+        help=f"generated event batches (default {DEFAULT_EXAMPLES})",
+    )
     parser.add_argument("--seed", default="0", metavar="S", help="seed (default 0)")
     parser.add_argument(
         "--target", choices=("s3", "sftp", "dir"), help="default: the config's (embedded mock)"
