@@ -56,6 +56,14 @@ def doc_example(heading: str) -> str:
     return section.split("```python\n", 1)[1].split("\n```", 1)[0] + "\n"
 
 
+def _unshrunk(source: str) -> str:
+    """``source`` with Hypothesis told not to shrink its failure (only that it fails counts)."""
+    hypothesis, settings = "from hypothesis import HealthCheck,", "deadline=None,"
+    assert source.count(hypothesis) == source.count(settings) == 1
+    source = source.replace(hypothesis, "from hypothesis import Phase, HealthCheck,")
+    return source.replace(settings, "deadline=None, phases=[Phase.generate],")
+
+
 def test_the_doc_examples_are_outside_tests() -> None:
     for heading in (S3_HEADING, SFTP_HEADING):
         source = doc_example(heading)
@@ -69,14 +77,20 @@ def test_the_doc_examples_are_outside_tests() -> None:
 
 def test_fs5_an_outside_loader_test_passes_over_s3_and_sftp(pytester: pytest.Pytester) -> None:
     """The plugin, found through its entry point, serves the docs' loader tests (FS-5.1, FS-6.1)."""
+    s3_example = doc_example(S3_HEADING)
+    loads = "rows = list(csv.DictReader(io.StringIO(body, newline=\"\")))"
+    assert s3_example.count(loads) == 1
     pytester.makepyfile(
-        test_s3_loader=doc_example(S3_HEADING),
+        test_s3_loader=s3_example,
         test_sftp_loader=doc_example(SFTP_HEADING),
         test_isolation=ISOLATION,
+        # The same test with a loader that loses a file's last row must fail.
+        test_broken_loader=_unshrunk(s3_example.replace(loads, loads + "[:-1]")),
     )
     assert not (pytester.path / "conftest.py").exists()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=240)
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["FAILED test_broken_loader.py::*"])
     # pytest names the distributions whose pytest11 entry points it loaded.
     result.stdout.re_match_lines([r"plugins: .*\bfeedlab-\d"])
 
