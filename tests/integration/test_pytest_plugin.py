@@ -50,6 +50,34 @@ def test_b_sees_none_of_it(feedlab_s3, feedlab_sftp):
 """
 
 
+#: Run where moto is missing: only the test asking for ``feedlab_s3`` errors.
+PLAIN_TESTS = """
+def test_no_fixture():
+    assert True
+
+
+def test_sftp(feedlab_sftp):
+    assert feedlab_sftp.port > 0 and feedlab_sftp.known_hosts_file.exists()
+
+
+def test_s3(feedlab_s3):
+    pass
+"""
+MISSING_S3 = (
+    "feedlab_s3 (the mock S3 server) needs the testing extra: pip install 'feedlab[testing]'"
+)
+
+
+def check_plain_outcome(result: pytest.RunResult) -> None:
+    """Two passed, ``test_s3`` errored with the one line naming the extra (no traceback)."""
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.re_match_lines(
+        [r"_+ ERROR at setup of test_s3 _+$", re.escape(MISSING_S3) + "$", "=+ short test summary"],
+        consecutive=True,
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 def doc_example(heading: str) -> str:
     """The first ``python`` block after ``heading`` in docs/testing.md, as the page shows it."""
     section = TESTING_MD.read_text(encoding="utf-8").split(heading + "\n", 1)[1]
@@ -78,7 +106,7 @@ def test_the_doc_examples_are_outside_tests() -> None:
 def test_fs5_an_outside_loader_test_passes_over_s3_and_sftp(pytester: pytest.Pytester) -> None:
     """The plugin, found through its entry point, serves the docs' loader tests (FS-5.1, FS-6.1)."""
     s3_example = doc_example(S3_HEADING)
-    loads = "rows = list(csv.DictReader(io.StringIO(body, newline=\"\")))"
+    loads = 'rows = list(csv.DictReader(io.StringIO(body, newline="")))'
     assert s3_example.count(loads) == 1
     pytester.makepyfile(
         test_s3_loader=s3_example,
@@ -107,32 +135,15 @@ def test_the_fixtures_are_listed_by_the_entry_point_plugin(pytester: pytest.Pyte
 def test_without_moto_pytest_runs_and_feedlab_s3_names_the_extra(
     pytester: pytest.Pytester,
 ) -> None:
-    """A plain ``pip install feedlab`` has no moto: only the S3 fixture fails, in one line."""
-    pytester.makepyfile(
-        test_plain="""
-        def test_no_fixture():
-            assert True
+    """A plain ``pip install feedlab`` has no moto: only the S3 fixture fails, in one line.
 
-        def test_sftp(feedlab_sftp):
-            assert feedlab_sftp.port > 0
-
-        def test_s3(feedlab_s3):
-            pass
-        """
-    )
+    Simulated here (moto hidden); ``test_install_profiles.py`` runs it in a real plain install.
+    """
+    pytester.makepyfile(test_plain=PLAIN_TESTS)
     hide = "import sys\nsys.modules['moto'] = sys.modules['werkzeug'] = None\n"
     run = "import pytest\nraise SystemExit(pytest.main(['-p', 'no:cacheprovider', '-rE']))\n"
     result = pytester.run(sys.executable, "-c", hide + run, timeout=120)
-    result.assert_outcomes(passed=2, errors=1)
-    message = (
-        "feedlab_s3 (the mock S3 server) needs the testing extra: pip install 'feedlab[testing]'"
-    )
-    # The error section is the header and that one line: no traceback, no fixture source.
-    result.stdout.re_match_lines(
-        [r"_+ ERROR at setup of test_s3 _+$", re.escape(message) + "$", "=+ short test summary"],
-        consecutive=True,
-    )
-    assert "Traceback" not in result.stdout.str()
+    check_plain_outcome(result)
 
 
 def test_the_handles_keep_secrets_out_of_their_reprs(
