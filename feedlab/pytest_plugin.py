@@ -162,8 +162,13 @@ class FeedlabSFTP:
         from feedcore.targets import SFTPTarget
         from mock_targets.embedded import target_for
 
-        spec = target_for(config, sftp=self.server)  # an S3 config: ValueError, no S3 server
-        assert isinstance(spec, SFTPTarget)
+        if config.feed.target != "sftp":
+            raise ValueError(
+                f"feedlab_sftp: the feed delivers to {config.feed.target}://{config.feed.host}"
+                " (use feedlab_s3.sink(config.feed.host))"
+            )
+        spec = target_for(config, sftp=self.server)
+        assert isinstance(spec, SFTPTarget)  # an SFTP config gets an SFTP spec
         return spec
 
     @contextlib.contextmanager

@@ -191,3 +191,14 @@ def sftp_config() -> FeedConfig:
 
 def _enter(email: str) -> Event:
     return Event("enter", email, None, {})
+
+
+def test_the_sftp_handle_refuses_an_s3_feed_naming_the_s3_fixture(
+    feedlab_sftp: FeedlabSFTP,
+) -> None:
+    s3_feed = loads_config(
+        'client = "acme"\n[flow]\nid = 7\nname = "W"\nsegment = "S"\nactions = []\n'
+        '[feed]\nformat = "csv"\ntarget = "s3"\nhost = "acme-data-feeds"\npath = "out"\n'
+    )
+    with pytest.raises(ValueError, match=r"s3://acme-data-feeds \(use feedlab_s3\.sink"):
+        feedlab_sftp.target(s3_feed)
