@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from feedcore.errors import EventError
 
@@ -146,6 +147,21 @@ class LineReader:
         elif carry:
             self.lines += 1
             yield [carry.removeprefix(BOM) if bom else carry]
+
+
+@dataclass(frozen=True)
+class SplitInput:
+    """A regular file another process can reopen to read part of it (:mod:`feedcore.parallel`).
+
+    ``identity`` is (device, inode, size, modification time) when it was opened: the
+    other process refuses a file that is no longer the same one.
+    """
+
+    path: str
+    identity: tuple[int, int, int, int]
+    size: int
+    name: str
+    variants: tuple[str, ...] | None
 
 
 class LineSource:
