@@ -7,21 +7,14 @@ in the developer's ``~/.local/state``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# ``tests.strategies`` (the one shared Hypothesis module) must import even when only
-# this folder (no __init__.py: pytest puts it, not the repository, on sys.path) runs.
-_REPO = str(Path(__file__).resolve().parents[2])
-if _REPO not in sys.path:
-    sys.path.append(_REPO)
-
-from feedcore.journal import STATE_ENV  # noqa: E402
-from mock_targets.s3 import MockS3Server  # noqa: E402
-from mock_targets.sftp import MockSFTPServer  # noqa: E402
+from feedcore.journal import STATE_ENV
+from mock_targets.s3 import MockS3Server
+from mock_targets.sftp import MockSFTPServer
 
 try:
     from .reliability_support import FaultMatrix, S3Target, SFTPTarget

@@ -78,12 +78,26 @@ def test_every_feedcore_module_imports_in_a_plain_install(plain_venv: Path) -> N
     modules = sorted(
         "feedcore." + ".".join(p.relative_to(ROOT / "feedcore").with_suffix("").parts)
         for p in (ROOT / "feedcore").rglob("*.py")
+        if "testing" not in p.relative_to(ROOT / "feedcore").parts  # the testing extra
     )
     code = "import feedcore\n" + "".join(f"import {m.removesuffix('.__init__')}\n" for m in modules)
     code += "print(feedcore.S3Sink.__name__, feedcore.SFTPSink.__name__)"
     done = _run(str(plain_venv / "bin" / "python"), "-c", code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["S3Sink", "SFTPSink"]
+
+
+def test_feedcore_testing_names_its_extra_in_a_plain_install(plain_venv: Path) -> None:
+    code = (
+        "import feedcore\n"
+        "try:\n    import feedcore.testing.strategies\n"
+        "except feedcore.MissingExtraError as exc:\n    print(exc)\n"
+    )
+    done = _run(str(plain_venv / "bin" / "python"), "-c", code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "feedcore.testing (Hypothesis) needs the testing extra: pip install 'feedlab[testing]'\n"
+    )
 
 
 def test_the_production_commands_run_in_a_plain_install(plain_venv: Path, tmp_path: Path) -> None:

@@ -40,9 +40,9 @@ from feedcore.errors import AuthError, HostKeyError, SinkError
 from feedcore.sinks.base import Payload
 from feedcore.sinks.local import safe_key
 from feedcore.sinks.sftp import SFTPSink
+from feedcore.testing import strategies as fs
 from mock_targets.reports import Operation
 from mock_targets.sftp import MockSFTPServer, known_hosts_entry
-from tests import strategies as fs
 
 EVENTS = make_events(batch=7, enters=3, exits=1)
 

@@ -26,8 +26,8 @@ from feedcore.batch import PublishOutcome, journal_default
 from feedcore.errors import BadLineError, EventError, IncompleteBatchError, SinkError
 from feedcore.events import Event, dump_event
 from feedcore.sinks.base import Payload, Sink, SinkEvent
+from feedcore.testing.fuzzing import target_losses
 from feedlab.cli import build_parser
-from tests.strategies import target_losses
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)

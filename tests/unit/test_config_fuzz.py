@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feedcore.testing import fuzzing as fz
 from feedlab.cli import main
-from tests import strategies as fs
 
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 #: One key as an error names it: plain, or quoted as Python quotes it (repr).
@@ -109,7 +109,7 @@ def test_fs1_corpus_each_rejected_value_names_its_field(
     assert field in [m["field"] for m in fields if m is not None], err
 
 
-@given(text=fs.config_toml_documents)
+@given(text=fz.config_toml_documents)
 @settings(
     max_examples=150,
     deadline=None,
@@ -123,7 +123,7 @@ def test_fs1_validate_survives_mutated_configs(
     _check(path, capsys)
 
 
-@given(data=st.one_of(fs.raw_config_text.map(lambda t: t.encode("utf-8")), st.binary(max_size=80)))
+@given(data=st.one_of(fz.raw_config_text.map(lambda t: t.encode("utf-8")), st.binary(max_size=80)))
 @settings(
     max_examples=150,
     deadline=None,

@@ -20,8 +20,8 @@ from feedcore.config import load_config
 from feedcore.errors import EventError
 from feedcore.events import MAX_LINE_BYTES, Event, EventReader, dump_event, parse_event
 from feedcore.sinks import MemorySink
+from feedcore.testing import strategies as fs
 from feedcore.writer import FeedWriter
-from tests import strategies as fs
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "fixtures" / "events"

@@ -19,9 +19,9 @@ from hypothesis import given
 from feedcore import naming, rules
 from feedcore.config import parse_config
 from feedcore.errors import ConfigError
+from feedcore.testing import fuzzing as fz
 from feedcore.verify.layout import classify
 from feedlab.cli import main
-from tests import strategies as fs
 
 #: The characters of finding 5: line breaks, NUL, the Unicode line and paragraph separators.
 EDGES = ["\n", "\r", "\x00", "\u2028", "\u2029"]
@@ -109,7 +109,7 @@ def _with(changes: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@given(case=fs.junk_identifiers())
+@given(case=fz.junk_identifiers())
 def test_fs1_1_hypothesis_an_identifier_with_junk_at_either_end_is_refused_naming_its_field(
     case: tuple[str, dict[str, Any]],
 ) -> None:

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from feedcore import lint
 from feedcore.config import FeedConfig, load_config, loads_config
 from feedcore.simulate import ATTRIBUTES, contacts
+from feedcore.testing.fuzzing import attribute_templates
+from feedcore.testing.strategies import configs
 from feedlab.cli import main
-from tests.strategies import attribute_templates, configs
 
 FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 WELCOME = FEEDS / "welcome_csv_s3.toml"

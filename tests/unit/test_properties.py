@@ -29,8 +29,8 @@ from feedcore.identity import normalise
 from feedcore.rows import ContactRows, RowBuilder
 from feedcore.rules import STANDARD_COLUMNS
 from feedcore.sinks import MemorySink
+from feedcore.testing import strategies as fs
 from feedcore.writer import BatchResult, FeedWriter
-from tests import strategies as fs
 
 #: Examples per property; raise it for a bug hunt: FEEDLAB_HYPOTHESIS_EXAMPLES=2000 pytest ...
 PROPERTY = settings(

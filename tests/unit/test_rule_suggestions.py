@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 from feedcore import rules
-from tests.strategies import pasted_locations
+from feedcore.testing.fuzzing import pasted_locations
 
 SUGGESTED = re.compile(r"e\.g\. ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 

@@ -1,6 +1,6 @@
 """Fuzz target for the template sandbox (FS-2.5, FS-2.6; issue 10, finding 3).
 
-Random Jinja2 templates over the allowed syntax (:data:`tests.strategies.jinja_templates`:
+Random Jinja2 templates over the allowed syntax (:data:`feedcore.testing.fuzzing.jinja_templates`:
 literals, attribute access, filters, tests, operators, methods, loops, recursion,
 ``set``, ``namespace``, macros, ``caller``, blocks, conditionals) with numbers on
 both sides of every bound, used as a context and as the condition, against
@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from feedcore.errors import ConfigError
 from feedcore.naming import FORMATS
 from feedcore.sandbox import limits
-from tests import strategies as fs
+from feedcore.testing import fuzzing as fz
 from tests.unit.template_support import BudgetLog, contact, export, feed_config, read_back
 
 FUZZ = settings(
@@ -78,10 +78,10 @@ STATS: dict[str, int] = {"examples": 0, "refused": 0, "most_steps": 0}
 
 @FUZZ
 @given(
-    source=fs.jinja_templates,
+    source=fz.jinja_templates,
     as_condition=st.booleans(),
     fmt=st.sampled_from(FORMATS),
-    people=st.lists(fs.template_attributes, min_size=1, max_size=3),
+    people=st.lists(fz.template_attributes, min_size=1, max_size=3),
 )
 @example(source="{{ contact.v * 100000000 }}", as_condition=False, fmt="csv", people=[_HOSTILE])
 @example(

@@ -26,7 +26,8 @@ from feedcore.targets import (
     open_sink,
     target_location,
 )
-from tests.strategies import endpoint_spellings, hostnames, ports
+from feedcore.testing.fuzzing import endpoint_spellings
+from feedcore.testing.strategies import hostnames, ports
 from tests.unit.verify_corruptions import make_config
 
 

@@ -35,8 +35,9 @@ from feedcore.rows import ContactRows, RowBuilder
 from feedcore.rules import STANDARD_COLUMNS
 from feedcore.sandbox import limits
 from feedcore.sinks import MemorySink
+from feedcore.testing import fuzzing as fz
+from feedcore.testing import strategies as fs
 from feedcore.writer import FeedWriter
-from tests import strategies as fs
 from tests.unit.template_support import (
     AT,
     BudgetLog,
@@ -132,8 +133,8 @@ _FORGING = {"v": FORGERY, "w": None, "n": 1, "l": [FORGERY], "d": {"k": FORGERY}
 @PROPERTY
 @given(
     fmt=st.sampled_from(FORMATS),
-    source=fs.typed_templates(),
-    attributes=fs.template_attributes,
+    source=fz.typed_templates(),
+    attributes=fz.template_attributes,
 )
 @example(fmt="csv", source="{{ contact.v|e }}", attributes=_FORGING)
 @example(fmt="tsv", source="{{ contact.v|safe }}", attributes=_FORGING)
@@ -419,16 +420,16 @@ def test_fs2_5_an_address_assembled_from_pieces_is_still_redacted() -> None:
 @PROPERTY
 @given(
     data=st.data(),
-    token=fs.address_tokens,
-    domain=fs.address_tokens,
+    token=fz.address_tokens,
+    domain=fz.address_tokens,
     fmt=st.sampled_from(FORMATS),
 )
 def test_fs2_5_any_transformation_of_a_hashed_address_never_shows_it(
     data: st.DataObject, token: str, domain: str, fmt: str
 ) -> None:
     address = f"{token}@{domain}.com"
-    holder = data.draw(fs.address_holders(address))
-    transforms = data.draw(st.lists(fs.address_transforms, min_size=1, max_size=3))
+    holder = data.draw(fz.address_holders(address))
+    transforms = data.draw(st.lists(fz.address_transforms, min_size=1, max_size=3))
     config = feed_config(transforms, fmt=fmt, hashed=True)
     email = data.draw(st.sampled_from([address, address.upper(), f" {address} "]))
     sink, result = export(config, [contact(email, a=holder, plan="pro")])
@@ -446,16 +447,16 @@ def test_fs2_5_fast_path_hides_the_same_attributes_as_the_general_path(
     data: st.DataObject,
 ) -> None:
     """The fused loop (EventReader input) and Event objects give identical bytes, hashed."""
-    token = data.draw(fs.address_tokens)
+    token = data.draw(fz.address_tokens)
     address = f"{token}@example.com"
     config = feed_config(["{{ contact.a }}", "{{ contact.b }}", "x"], hashed=True)
     events = [
         contact(
             data.draw(st.sampled_from([address, address.upper()])),
-            a=data.draw(fs.address_holders(address) | fs.hostile_attribute_values),
-            b=data.draw(fs.hostile_attribute_values),
+            a=data.draw(fz.address_holders(address) | fz.hostile_attribute_values),
+            b=data.draw(fz.hostile_attribute_values),
         ),
-        contact("other@example.com", a=data.draw(fs.hostile_attribute_values)),
+        contact("other@example.com", a=data.draw(fz.hostile_attribute_values)),
     ]
     expected, _ = export(config, events)
     reader = EventReader([dump_event(e) for e in events], variants=[])
@@ -535,7 +536,7 @@ def test_fs8_publish_with_a_contact_bomb_delivers_the_good_events(
 
 
 @PROPERTY
-@given(chain=fs.operation_chains(), text=fs.hostile_text(max_size=12))
+@given(chain=fz.operation_chains(), text=fs.hostile_text(max_size=12))
 def test_fs2_5_operator_chains_within_the_bounds_render_as_jinja2_beyond_are_cut_off(
     chain: tuple[str, list[str]], text: str
 ) -> None:
