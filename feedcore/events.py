@@ -147,7 +147,7 @@ class LineEvents(Protocol):
     ``finish()`` has it called after the last line, before anything is sent.
     """
 
-    def raw_lines(self, end: int | None = None) -> Iterable[bytes]: ...
+    def raw_lines(self) -> Iterable[bytes]: ...
 
     def parse_line(self, number: int, line: bytes) -> Event | None: ...
 
@@ -208,11 +208,12 @@ class EventReader:
 
     # -- the writer's raw-line protocol (LineEvents) -------------------------
 
-    def raw_lines(self, end: int | None = None) -> Iterable[bytes]:
-        """The raw lines (those starting before byte ``end``), for the writer's raw-line
-        loop, which calls :meth:`parse_line` for every line it does not handle itself,
-        so numbering and policy stay here."""
-        return self.lines if end is None else self.lines_between(0, end, strip_bom=True)
+    def raw_lines(self) -> Iterable[bytes]:
+        """The raw lines, for the writer's raw-line loop, which calls :meth:`parse_line`
+        for every line it does not handle itself, so numbering and policy stay here.
+        From a file, a :class:`~feedcore.lines.LineReader`: its ``stop_at`` lets the
+        writer hand the rest of the file to another process."""
+        return self.lines
 
     def counted(self, events: int) -> None:
         """``events`` good events were handled without :meth:`parse_line`."""

@@ -9,6 +9,11 @@ and returns what it did; the caller encodes the first part meanwhile, then
 appends the parts. Bytes, names and line numbers in messages are exactly
 those of a single-process run.
 
+Where to cut is decided once the helper is ready, not before: the caller
+starts encoding at once, and when the worker is up (a fifth of a second on an
+idle machine, much more on a busy one) the rest of the file is halved between
+the two. A helper that is ready too late to help is never given work.
+
 The helper is a :class:`concurrent.futures.ProcessPoolExecutor` worker from a
 ``forkserver`` context (``spawn`` where there is none): the worker is forked
 from a clean server process, never from the caller, so a caller with threads
@@ -21,20 +26,27 @@ split is off: a pool costs more than it saves.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
 
 from feedcore.config import FeedConfig
 from feedcore.errors import EventError, FeedError, LineProblem
 from feedcore.lines import BLOCK, SplitInput
 
+if TYPE_CHECKING:  # the pool is imported on use: every other export is spared ~10 ms
+    from concurrent.futures import Future, ProcessPoolExecutor
+
 #: Below this size a second process costs more than it saves.
-MIN_SPLIT_BYTES = 8 << 20
-#: The helper starts later than the caller (a fresh worker imports feedcore and
-#: generates its engine): it gets this many bytes less than half, so both end together.
-HEAD_START_BYTES = 3 << 20
+MIN_SPLIT_BYTES = 32 << 20
+#: A helper ready when less than twice this is left gets nothing to do.
+MIN_PART_BYTES = 8 << 20
+#: Tests: the caller waits for the helper before it reads, so the cut is in the middle.
+WAIT_FOR_HELPER = False
+#: What a forkserver loads once, so that its later workers start with it.
+PRELOAD = ("feedcore.encode", "feedcore.eventsource", "feedcore.parallel")
 #: The file whose presence in the work folder tells the helper to stop early.
 STOP_NAME = "stop-helper"
 
@@ -79,16 +91,18 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def split_point(source: SplitInput | None, workers: int) -> int | None:
-    """The byte offset where the helper's part starts, or None to stay single.
+def split_point(source: SplitInput | None, workers: int, position: int = 0) -> int | None:
+    """Where the helper's part starts when the caller has read up to ``position``: the
+    first line start after the middle of what is left, or None to stay single.
 
-    The first line end after the cut is found block by block (a huge line there
-    is scanned, never held).
+    The line end is found block by block (a huge line there is scanned, never held).
     """
     if source is None or workers < 2 or source.size < MIN_SPLIT_BYTES or usable_cores() < 2:
         return None
     size = source.size
-    offset = (size - HEAD_START_BYTES) // 2 if size > 4 * HEAD_START_BYTES else size // 2
+    if size - position < max(2 * MIN_PART_BYTES, 2):
+        return None
+    offset = position + (size - position) // 2
     try:
         with open(source.path, "rb") as handle:
             handle.seek(offset)
@@ -102,7 +116,7 @@ def split_point(source: SplitInput | None, workers: int) -> int | None:
                 return None
     except OSError:
         return None
-    return offset if 0 < offset < size else None
+    return offset if position < offset < size else None
 
 
 def encode_part(job: PartJob) -> tuple[str, PartResult | str]:
@@ -165,25 +179,86 @@ def _encode_part(job: PartJob) -> PartResult:
     )
 
 
-class Helper:
-    """Runs :func:`encode_part` in a pool worker; :meth:`result` waits for its PartResult."""
+class Stoppable(Protocol):
+    """The caller's lines: they can be ended at a line start not read yet."""
 
-    def __init__(self, job: PartJob) -> None:
+    bytes_read: int
+    offset: int
+
+    def stop_at(self, offset: int) -> bool: ...
+
+
+def _ready() -> None:
+    """The warm-up task: the worker is up and has imported what a part needs."""
+    import feedcore.encode  # noqa: F401
+
+
+class Helper:
+    """Offers the rest of ``lines`` to a pool worker once it is ready.
+
+    The worker is started from a thread of its own while the caller encodes:
+    when it is ready, the rest of the file is halved (``lines`` stopped at the
+    cut) and the second half submitted. :meth:`result` gives the helper's
+    :class:`PartResult` and where its part started, or None when it got none.
+    """
+
+    def __init__(self, job: PartJob, workers: int, lines: Stoppable) -> None:
         self._job = job
+        self._workers = workers
+        self._lines = lines
+        self._done = threading.Event()  # the caller finished: too late to help
+        self._lock = threading.Lock()  # the cut is made, or the caller is done: not both
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future[tuple[str, PartResult | str]] | None = None
+        self._failed: BaseException | None = None
+        self._starter = threading.Thread(target=self._start, name="feedlab-helper", daemon=True)
+        self.start: int | None = None
 
     def __enter__(self) -> Helper:
-        import multiprocessing  # only a split export needs it (~3 ms of every start-up)
-
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        self._future = self._pool.submit(encode_part, self._job)
+        self._starter.start()
+        if WAIT_FOR_HELPER:
+            self._starter.join()
         return self
 
-    def result(self) -> PartResult:
-        assert self._future is not None
+    def _start(self) -> None:
+        import multiprocessing  # only a split export needs these (~10 ms of start-up)
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":  # a later export's worker forks with these loaded
+                context.set_forkserver_preload(list(PRELOAD))
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._pool.submit(_ready).result()
+            with self._lock:
+                if self._done.is_set():
+                    return
+                position = self._lines.offset + self._lines.bytes_read
+                cut = split_point(self._job.source, self._workers, position)
+                if cut is None or not self._lines.stop_at(cut):
+                    return
+                self.start = cut
+            job = self._job
+            part = PartJob(job.config, job.timestamp, job.source, cut, job.workdir)
+            self._future = self._pool.submit(encode_part, part)
+        except BaseException as exc:  # raised by result(), in the caller's thread
+            self._failed = exc
+        finally:
+            if self._future is None and self._pool is not None:
+                self._pool.shutdown(wait=True)  # no part: this thread waits, not the caller
+
+    def result(self) -> PartResult | None:
+        """The helper's part, once the caller has read up to the cut (or to the end)."""
+        with self._lock:
+            self._done.set()
+            started = self.start
+        if started is None:
+            return None  # the caller read everything: no part, whatever the helper's state
+        self._starter.join()
+        if self._failed is not None or self._future is None:
+            raise FeedError(f"the helper encoding process did not start: {self._failed}")
         try:
             status, payload = self._future.result()
         except Exception as exc:  # BrokenProcessPool: the worker died
@@ -200,8 +275,13 @@ class Helper:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is None:
-            return
+        with self._lock:
+            self._done.set()
+            started = self.start
+        if started is None:
+            return  # a starter still starting winds down (and shuts its pool) on its own
         if exc_type is not None:  # the caller failed first: the helper stops within a block
             (Path(self._job.workdir) / STOP_NAME).touch()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._starter.join()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -318,41 +318,44 @@ class FeedWriter:
         """The raw-line loop over ``events``: (events, exported, rows).
 
         With ``workers`` > 1, two usable cores and a large regular file behind the
-        source, the part after a line near the middle is encoded by a helper process
-        at the same time (:mod:`feedcore.parallel`); the result is byte-identical.
+        source, a helper process takes the second half of whatever is left when it
+        is ready (:mod:`feedcore.parallel`); the result is byte-identical.
         """
         progress = self.progress
         split_input = getattr(events, "split_input", None)
         merge_part = getattr(events, "merge_part", None)
         source = split_input() if callable(split_input) and callable(merge_part) else None
-        split = parallel.split_point(source, self.workers)
+        lines = events.raw_lines()
 
         def report(seen: int, rows: int) -> None:
             if progress is not None:  # the helper's part is counted when it is taken in
                 progress(Progress("encode", seen, rows))
 
-        if split is None or source is None or not callable(merge_part):
-            _, handled, parsed, rows = encode_lines(
-                events.raw_lines(), events, engine, builder, spools, report
-            )
+        stoppable = callable(getattr(lines, "stop_at", None))
+        if not stoppable or parallel.split_point(source, self.workers) is None:
+            _, handled, parsed, rows = encode_lines(lines, events, engine, builder, spools, report)
             events.counted(handled)
             return handled + parsed, handled + parsed - builder.filtered, rows
+        assert source is not None and callable(merge_part)
         workdir = spools["add"].directory()
-        job = parallel.PartJob(self.config, timestamp, source, split, str(workdir))
-        with parallel.Helper(job) as helper:
-            lines, handled, parsed, rows = encode_lines(
-                events.raw_lines(split), events, engine, builder, spools, report
+        job = parallel.PartJob(self.config, timestamp, source, 0, str(workdir))
+        with parallel.Helper(job, self.workers, lines) as helper:  # type: ignore[arg-type]
+            read, handled, parsed, rows = encode_lines(
+                lines, events, engine, builder, spools, report
             )
             events.counted(handled)
             part = helper.result()
-        merge_part(lines, part.events, part.problems, part.bad_lines, part.bytes_read)
+        seen = handled + parsed
+        if part is None:
+            return seen, seen - builder.filtered, rows
+        merge_part(read, part.events, part.problems, part.bad_lines, part.bytes_read)
         for op, (path, part_rows) in part.spooled.items():
             if part_rows:
                 spools[op].append_file(path, part_rows)
         builder.filtered += part.filtered
         for message, count in part.warnings.items():
             builder.warnings[message] = builder.warnings.get(message, 0) + count
-        seen = handled + parsed + part.events
+        seen += part.events
         return seen, seen - builder.filtered, rows + part.rows
 
     def _deliver(

@@ -92,8 +92,7 @@ class ServiceLines:
         self._variants = variants
         self.parsed = self.handled = 0
 
-    def raw_lines(self, end: int | None = None) -> Iterable[bytes]:
-        assert end is None, "no split_input(), so the writer never asks for a part"
+    def raw_lines(self) -> Iterable[bytes]:
         return [line.rstrip(b"\n") for line in self._lines]
 
     def parse_line(self, number: int, line: bytes) -> Event | None:
@@ -170,18 +169,29 @@ def test_fs3_fs7_a_file_split_over_two_processes_writes_the_reference_bytes(
     expected = reference_files(config, events, at)
     variants = {v.name for v in config.flow.variants}
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"feedlab-split-{os.getpid()}.jsonl"
-    path.write_bytes(b"".join(dump_event(event) for event in events))
+    data = b"".join(dump_event(event) for event in events)
+    path.write_bytes(data)
+    line_end = data.find(b"\n", len(data) // 2)
+    cuttable = 0 <= line_end < len(data) - 1 and config.feed.max_rows_per_file is None
+    parts: list[int] = []
+    result_of = parallel.Helper.result
+
+    def result(helper: parallel.Helper) -> parallel.PartResult | None:
+        part = result_of(helper)
+        parts.append(-1 if part is None else part.bytes_read)
+        return part
+
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(parallel, "MIN_SPLIT_BYTES", 1)
-            patch.setattr(parallel, "HEAD_START_BYTES", 0)
+            patch.setattr(parallel, "MIN_PART_BYTES", 0)
+            patch.setattr(parallel, "WAIT_FOR_HELPER", True)
+            patch.setattr(parallel.Helper, "result", result)
             with open_source(path, digest=False) as source:
                 reader = EventReader(source, variants=variants)
-                split = parallel.split_point(reader.split_input(), 2)
                 assert delivered(config, reader, at, workers=2) == expected
         assert reader.problems == [] and reader.count == len(events)
-        if len(events) > 1 and config.feed.max_rows_per_file is None:
-            assert split is not None, "a file of two or more lines is cut"
+        assert parts == ([len(data) - line_end - 1] if cuttable else []), "cut after the middle"
     finally:
         path.unlink()
 

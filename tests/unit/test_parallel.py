@@ -18,7 +18,14 @@ from feedcore.events import EventReader
 from feedcore.eventsource import open_source
 
 ROOT = Path(__file__).resolve().parents[2]
-FEEDLAB = str(Path(sys.executable).parent / "feedlab")
+#: ``feedlab`` with the split threshold lowered, so a 9 MiB file is split as a large one is.
+FEEDLAB = [
+    sys.executable,
+    "-c",
+    "import sys; from feedcore import parallel; parallel.MIN_SPLIT_BYTES = 1 << 20; "
+    "parallel.MIN_PART_BYTES = 0; parallel.WAIT_FOR_HELPER = True; "
+    "from feedlab.cli import main; sys.exit(main(sys.argv[1:]))",
+]
 CONFIG = str(ROOT / "fixtures/feeds/welcome_csv_s3.toml")
 AT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 BAD = b'{"type": "bogus", "email": "x@example.com"}\n'
@@ -26,7 +33,8 @@ BAD = b'{"type": "bogus", "email": "x@example.com"}\n'
 
 @pytest.fixture(scope="module")
 def big_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~9 MiB of events with bad lines in both halves, a blank line and a BOM."""
+    """~9 MiB of events with bad lines in both halves, a blank line and a BOM (split at
+    a lowered threshold: the real one is for files whose halves outlast a worker's start)."""
     lines = []
     for i in range(64_000):
         event = {
@@ -46,7 +54,8 @@ def big_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
     probe = subprocess.run(  # a fresh, single-threaded process, as `publish` is
         [sys.executable, "-c",
          "import sys; from feedcore import parallel; from feedcore.eventsource import open_source; "
-         "from feedcore.events import EventReader; "
+         "from feedcore.events import EventReader; parallel.MIN_SPLIT_BYTES = 1 << 20; "
+         "parallel.MIN_PART_BYTES = 0; "
          "print(parallel.split_point(EventReader(open_source(sys.argv[1])).split_input(), 2))",
          str(path)],
         capture_output=True, text=True, timeout=60, check=True,
@@ -57,7 +66,7 @@ def big_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def publish(events: Path, out: Path, workers: int, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FEEDLAB, "publish", CONFIG, "--events", str(events), "--to-dir", str(out),
+        [*FEEDLAB, "publish", CONFIG, "--events", str(events), "--to-dir", str(out),
          "--at", "2026-11-27T03:00:00Z", "--seed", "5", "--no-journal",
          "--workers", str(workers), *extra],
         capture_output=True, text=True, timeout=300, check=False,
@@ -103,6 +112,8 @@ def test_fs7_bad_line_only_in_the_second_half_is_numbered_globally(
 def test_split_is_declined_for_small_files_streams_one_worker_and_one_core(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 1 << 20)
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 0)
     small = tmp_path / "small.jsonl"
     small.write_bytes(BAD * 10)
     with open_source(small, digest=False) as source:
@@ -142,6 +153,9 @@ def test_split_export_in_a_process_with_threads_is_byte_identical(
         return part
 
     monkeypatch.setattr(parallel.Helper, "result", result)
+    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 1 << 20)
+    monkeypatch.setattr(parallel, "WAIT_FOR_HELPER", True)
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 0)
     stop = threading.Event()
     busy = threading.Thread(target=stop.wait, daemon=True)
     busy.start()
