@@ -25,6 +25,8 @@ split is off: a pool costs more than it saves.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -193,32 +195,16 @@ def _ready() -> None:
     import feedcore.encode  # noqa: F401
 
 
-class Helper:
-    """Offers the rest of ``lines`` to a pool worker once it is ready.
+class _Pool:
+    """The process's one helper worker, started on first need and then kept: a
+    service's next large export pays no start-up at all. Broken (its worker
+    killed), it is replaced on the next need."""
 
-    The worker is started from a thread of its own while the caller encodes:
-    when it is ready, the rest of the file is halved (``lines`` stopped at the
-    cut) and the second half submitted. :meth:`result` gives the helper's
-    :class:`PartResult` and where its part started, or None when it got none.
-    """
-
-    def __init__(self, job: PartJob, workers: int, lines: Stoppable) -> None:
-        self._job = job
-        self._workers = workers
-        self._lines = lines
-        self._done = threading.Event()  # the caller finished: too late to help
-        self._lock = threading.Lock()  # the cut is made, or the caller is done: not both
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[tuple[str, PartResult | str]] | None = None
-        self._failed: BaseException | None = None
-        self._starter = threading.Thread(target=self._start, name="feedlab-helper", daemon=True)
-        self.start: int | None = None
-
-    def __enter__(self) -> Helper:
-        self._starter.start()
-        if WAIT_FOR_HELPER:
-            self._starter.join()
-        return self
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.executor: ProcessPoolExecutor | None = None
+        self.failed: BaseException | None = None
+        threading.Thread(target=self._start, name="feedlab-helper-start", daemon=True).start()
 
     def _start(self) -> None:
         import multiprocessing  # only a split export needs these (~10 ms of start-up)
@@ -228,12 +214,99 @@ class Helper:
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
             context = multiprocessing.get_context(method)
-            if method == "forkserver":  # a later export's worker forks with these loaded
+            if method == "forkserver":  # the server loads these once; workers fork with them
                 context.set_forkserver_preload(list(PRELOAD))
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            self._pool.submit(_ready).result()
+            self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.executor.submit(_ready).result()
+        except BaseException as exc:  # reported by the Helper that needed it
+            self.failed = exc
+        finally:
+            self.ready.set()
+
+
+_pool_lock = threading.Lock()
+_pool: _Pool | None = None
+
+
+def _shared_pool(*, replace: bool = False) -> _Pool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            atexit.register(_close_pool)  # while modules are whole: a quiet exit
+        if _pool is None or replace:
+            _pool = _Pool()
+        return _pool
+
+
+def _close_pool() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.ready.wait()
+        if pool.executor is not None:
+            pool.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def prestart(events: object, workers: int) -> None:
+    """Start the helper worker now if ``events`` names a file large enough to split.
+
+    Called before the file is hashed (:func:`feedcore.batch.publish_batch`), so the
+    worker's start-up overlaps that read instead of the encoding.
+    """
+    if workers < 2 or not isinstance(events, (str, Path)) or str(events) == "-":
+        return
+    try:
+        size = os.stat(events).st_size
+    except OSError:
+        return
+    if size >= MIN_SPLIT_BYTES and usable_cores() >= 2:
+        _shared_pool()
+
+
+class Helper:
+    """Offers the rest of ``lines`` to the pool worker once it is ready.
+
+    The caller encodes from the start meanwhile; when the worker is ready, the
+    rest of the file is halved (``lines`` stopped at the cut) and the second half
+    submitted. :meth:`result` gives the helper's :class:`PartResult`, or None
+    when it got no part.
+    """
+
+    def __init__(self, job: PartJob, workers: int, lines: Stoppable) -> None:
+        self._job = job
+        self._workers = workers
+        self._lines = lines
+        self._done = False  # the caller finished: too late to help
+        self._lock = threading.Lock()  # the cut is made, or the caller is done: not both
+        self._future: Future[tuple[str, PartResult | str]] | None = None
+        self._failed: BaseException | None = None
+        self._starter = threading.Thread(target=self._offer, name="feedlab-helper", daemon=True)
+        self.start: int | None = None
+
+    def __enter__(self) -> Helper:
+        self._starter.start()
+        if WAIT_FOR_HELPER:
+            self._starter.join()
+        return self
+
+    def _offer(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = _shared_pool()
+        pool.ready.wait()
+        try:
+            if pool.executor is None:
+                raise FeedError(f"no helper process: {pool.failed}")
+            try:  # a worker killed since the last export leaves a broken pool: a new one
+                pool.executor.submit(_ready).result()
+            except BrokenProcessPool:
+                pool = _shared_pool(replace=True)
+                pool.ready.wait()
+            if pool.executor is None:
+                raise FeedError(f"no helper process: {pool.failed}")
             with self._lock:
-                if self._done.is_set():
+                if self._done:
                     return
                 position = self._lines.offset + self._lines.bytes_read
                 cut = split_point(self._job.source, self._workers, position)
@@ -242,17 +315,14 @@ class Helper:
                 self.start = cut
             job = self._job
             part = PartJob(job.config, job.timestamp, job.source, cut, job.workdir)
-            self._future = self._pool.submit(encode_part, part)
+            self._future = pool.executor.submit(encode_part, part)
         except BaseException as exc:  # raised by result(), in the caller's thread
             self._failed = exc
-        finally:
-            if self._future is None and self._pool is not None:
-                self._pool.shutdown(wait=True)  # no part: this thread waits, not the caller
 
     def result(self) -> PartResult | None:
         """The helper's part, once the caller has read up to the cut (or to the end)."""
         with self._lock:
-            self._done.set()
+            self._done = True
             started = self.start
         if started is None:
             return None  # the caller read everything: no part, whatever the helper's state
@@ -276,12 +346,14 @@ class Helper:
         tb: TracebackType | None,
     ) -> None:
         with self._lock:
-            self._done.set()
+            self._done = True
             started = self.start
         if started is None:
-            return  # a starter still starting winds down (and shuts its pool) on its own
-        if exc_type is not None:  # the caller failed first: the helper stops within a block
-            (Path(self._job.workdir) / STOP_NAME).touch()
+            return  # no part was given out
         self._starter.join()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if exc_type is not None and self._future is not None:
+            # The caller failed first: the helper stops within a block, before the
+            # work folder it writes to is removed.
+            (Path(self._job.workdir) / STOP_NAME).touch()
+            with contextlib.suppress(Exception):
+                self._future.result()
