@@ -154,7 +154,8 @@ def publish_batch(
         if isinstance(events, EventReader):
             reader = events
         else:
-            parallel.prestart(events, workers)  # its start overlaps the hashing read
+            if config.feed.max_rows_per_file is None:  # else events are read one by one
+                parallel.prestart(events, workers)  # its start overlaps the hashing read
             reader = stack.enter_context(
                 read_events(
                     events, config=config, strict=strict, spool_dir=spool_dir, digest=use_journal

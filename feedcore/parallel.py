@@ -10,9 +10,11 @@ appends the parts. Bytes, names and line numbers in messages are exactly
 those of a single-process run.
 
 Where to cut is decided once the helper is ready, not before: the caller
-starts encoding at once, and when the worker is up (a fifth of a second on an
-idle machine, much more on a busy one) the rest of the file is halved between
-the two. A helper that is ready too late to help is never given work.
+starts encoding at once, and when the worker is up (about 0.3 s on an idle
+machine, more on a busy one) the rest of the file is halved between the two.
+A helper that is ready too late to help is never given work. The worker is
+kept for the life of the process, so a service's next large export starts
+with it ready.
 
 The helper is a :class:`concurrent.futures.ProcessPoolExecutor` worker from a
 ``forkserver`` context (``spawn`` where there is none): the worker is forked
