@@ -534,8 +534,11 @@ class MockS3Server(Startable):
             region_name=self.region,
         )
 
-    def client(self) -> Any:
-        """A boto3 S3 client for this server: path-style, checksums only when required."""
+    def client(self, *, session: Any = None) -> Any:
+        """A boto3 S3 client for this server: path-style, checksums only when required.
+
+        ``session`` reuses a boto3 session of the caller's (see :meth:`target`).
+        """
         from botocore.config import Config
 
         config = Config(
@@ -546,7 +549,8 @@ class MockS3Server(Startable):
             retries={"mode": "standard", "max_attempts": 3},
             max_pool_connections=20,
         )
-        return self.session().client("s3", endpoint_url=self.endpoint_url, config=config)
+        session = session if session is not None else self.session()
+        return session.client("s3", endpoint_url=self.endpoint_url, config=config)
 
     def target(self, bucket: str, *, session: Any = None) -> S3Target:
         """``bucket`` on this server as a target spec, with the mock's fake credentials.

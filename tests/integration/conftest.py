@@ -6,6 +6,15 @@ so pytest discovers them; add new ones to the imports and ``__all__``.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# This folder has no __init__.py, so pytest puts it, not the repository, on sys.path;
+# ``tests.`` imports (test_install_profiles: tests.unit.test_missing_extras) need the latter.
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:
+    sys.path.append(_REPO)
+
 try:  # tests/ as a package (rootdir on sys.path)
     from .conftest_s3 import mock_s3, mock_s3_server, s3_bucket
 except ImportError:  # rootdir-less "prepend" import: this folder is on sys.path

@@ -1,33 +1,30 @@
-"""Shared mock-S3 fixtures: one moto server per test session, clean state per test.
+"""Shared mock-S3 fixtures, over the installed pytest plugin's (``feedlab.pytest_plugin``).
 
-Starting moto's server costs a fraction of a second and it is thread-safe, so
-one instance serves the whole session; ``mock_s3`` resets its state before each
-test so tests never see each other's buckets.
+One moto server serves the session (``feedlab_s3_server``) and ``feedlab_s3``
+empties it before each test; these names give this repository's tests the raw
+:class:`~mock_targets.s3.MockS3Server` (faults, reports) behind the same server.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
 
+from feedlab.pytest_plugin import FeedlabS3
 from mock_targets.s3 import MockS3Server
 
 
 @pytest.fixture(scope="session")
-def mock_s3_server() -> Iterator[MockS3Server]:
+def mock_s3_server(feedlab_s3_server: FeedlabS3) -> MockS3Server:
     """The session's moto S3 server (state shared between tests: prefer ``mock_s3``)."""
-    with MockS3Server() as server:
-        yield server
+    return feedlab_s3_server.server
 
 
 @pytest.fixture
-def mock_s3(mock_s3_server: MockS3Server) -> MockS3Server:
+def mock_s3(feedlab_s3: FeedlabS3) -> MockS3Server:
     """The session's moto S3 server, emptied (no buckets, objects or uploads), no fault hook."""
-    mock_s3_server.faults = None
-    mock_s3_server.reset()
-    return mock_s3_server
+    return feedlab_s3.server
 
 
 @pytest.fixture

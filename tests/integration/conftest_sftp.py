@@ -1,8 +1,9 @@
-"""Shared mock-SFTP fixtures: one asyncssh server per test session, an empty root per test.
+"""Shared mock-SFTP fixtures, over the installed pytest plugin's (``feedlab.pytest_plugin``).
 
-Generating keys and starting the server thread is cheap but not free, so one
-instance serves the session; ``mock_sftp`` empties its root (and clears any
-fault hook) before each test so tests never see each other's files.
+One asyncssh server serves the session (``feedlab_sftp_server``) and
+``feedlab_sftp`` empties its root (and clears any fault hook) before each test;
+these names give this repository's tests the raw
+:class:`~mock_targets.sftp.MockSFTPServer` and sinks, clients and reports on it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from feedcore.sinks.base import SinkEvent
 from feedcore.sinks.sftp import SFTPSink
+from feedlab.pytest_plugin import FeedlabSFTP
 from mock_targets.reports import Operation
 from mock_targets.sftp import MockSFTPServer
 
@@ -24,20 +26,15 @@ OPENSSH_SFTP = Path("/usr/bin/sftp")
 
 
 @pytest.fixture(scope="session")
-def mock_sftp_server() -> Iterator[MockSFTPServer]:
+def mock_sftp_server(feedlab_sftp_server: FeedlabSFTP) -> MockSFTPServer:
     """The session's SFTP server (root shared between tests: prefer ``mock_sftp``)."""
-    with MockSFTPServer() as server:
-        yield server
+    return feedlab_sftp_server.server
 
 
 @pytest.fixture
-def mock_sftp(mock_sftp_server: MockSFTPServer) -> MockSFTPServer:
+def mock_sftp(feedlab_sftp: FeedlabSFTP) -> MockSFTPServer:
     """The session's SFTP server, running, with an empty root and no fault hook."""
-    mock_sftp_server.faults = None
-    if not mock_sftp_server.running:
-        mock_sftp_server.start()
-    mock_sftp_server.reset()
-    return mock_sftp_server
+    return feedlab_sftp.server
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ per session: it must hold no textual, moto or faker, import every feedcore
 module, run the production commands (validate, publish, verify), run the
 README's library example against a local folder, an S3 endpoint and an SFTP
 server (servers started from the dev venv; a real sshd too when there is one),
-and answer the commands of the ``tui`` extra with one line naming it. Skipped,
+answer the commands of the ``tui`` extra with one line naming it, and run pytest
+with the feedlab plugin (only ``feedlab_s3``, which needs moto, fails: in one line). Skipped,
 with pip's reason, only when pip cannot fetch the core dependencies here.
 """
 
@@ -25,8 +26,12 @@ from library_example import (
     s3_place,
     sftp_place,
 )
+from test_pytest_plugin import PLAIN_TESTS, check_plain_outcome
 
 from tests.unit.test_missing_extras import EXTRA, EXTRA_COMMANDS
+
+# For the plugin's check (a conftest below the rootdir may not load plugins).
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
 WELCOME = ROOT / "fixtures" / "feeds" / "welcome_csv_s3.toml"
@@ -137,6 +142,21 @@ def test_the_readme_library_example_runs_in_a_plain_install(
             server.known_hosts,
         )
     check_rerun_safety(str(plain_venv / "bin" / "python"), tmp_path, place)
+
+
+def test_pytest_runs_with_the_plugin_in_a_plain_install(
+    plain_venv: Path, pytester: pytest.Pytester
+) -> None:
+    """The entry point loads the plugin in any pytest; without moto only feedlab_s3 fails."""
+    python = str(plain_venv / "bin" / "python")
+    pip = _run(python, "-m", "pip", "install", "-q", "pytest")
+    if pip.returncode != 0:
+        last = (pip.stderr.strip().splitlines() or ["(no output)"])[-1]
+        if any(reason in pip.stderr for reason in _OFFLINE):
+            pytest.skip(f"pip cannot install pytest here: {last}")
+        pytest.fail(f"pip install pytest failed: {last}")
+    pytester.makepyfile(test_plain=PLAIN_TESTS)
+    check_plain_outcome(pytester.run(python, "-m", "pytest", "-p", "no:cacheprovider", timeout=120))
 
 
 @pytest.mark.parametrize(("argv", "what"), EXTRA_COMMANDS)

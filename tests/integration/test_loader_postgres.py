@@ -28,9 +28,23 @@ from feedcore.demo_html import Member, read_rows
 from feedcore.loaders import table_name
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDED = ("initdb", "pg_ctl", "psql", "runuser")
+
+
+def _tool(name: str) -> str | None:
+    """Debian keeps the server's programs off PATH, under /usr/lib/postgresql/<major>/bin."""
+    found = shutil.which(name)
+    if found is not None:
+        return found
+    for bin_dir in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (bin_dir / name).is_file():
+            return str(bin_dir / name)
+    return None
+
+
+TOOLS = {name: _tool(name) for name in ("initdb", "pg_ctl", "psql", "runuser")}
+PG_CTL, PSQL = str(TOOLS["pg_ctl"]), str(TOOLS["psql"])
 pytestmark = pytest.mark.skipif(
-    any(shutil.which(tool) is None for tool in NEEDED) or os.geteuid() != 0,
+    None in TOOLS.values() or os.geteuid() != 0,
     reason="needs Postgres (initdb, pg_ctl, psql) and runuser as root",
 )
 SNIPPET = re.compile(r"<h3>Postgres \(psql \\copy\)</h3>\s*<pre><code>(.*?)</code></pre>", re.S)
@@ -44,25 +58,25 @@ def socket_dir() -> Iterator[Path]:
     data = base / "data"
     owner = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*owner, "initdb", "-D", str(data), "-A", "trust", "-U", "postgres"],
+        [*owner, str(TOOLS["initdb"]), "-D", str(data), "-A", "trust", "-U", "postgres"],
         check=True, capture_output=True,
     )  # fmt: skip
     options = f"-k {base} -c listen_addresses=''"
     subprocess.run(
-        [*owner, "pg_ctl", "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+        [*owner, PG_CTL, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
         check=True, capture_output=True,
     )  # fmt: skip
     try:
         yield base
     finally:
-        subprocess.run([*owner, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+        subprocess.run([*owner, PG_CTL, "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)  # fmt: skip
         shutil.rmtree(base, ignore_errors=True)
 
 
 def _psql(socket_dir: Path, cwd: Path, *args: str) -> str:
     done = subprocess.run(
-        ["psql", "-h", str(socket_dir), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", *args],
+        [PSQL, "-h", str(socket_dir), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", *args],
         cwd=cwd, capture_output=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode(errors="replace")
