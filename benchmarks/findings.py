@@ -150,7 +150,8 @@ _COLUMNAR_5M_BOUNDS = (
 
 _COLUMNAR_TRIED = (
     "In the tree: start-up cut from ~0.25 to ~0.1 s (Start-up); malloc told to keep freed "
-    "memory (`feedlab.cli.common.keep_freed_memory`: the export's batch-sized strings no "
+    "memory (`feedcore.memory.keep_freed_memory`, since issue 14 also in the split's helper "
+    "worker: the export's batch-sized strings no "
     "longer fault their pages in again, 150k page faults and ~0.4 s of kernel time per "
     "500k-event JSONL export gone: 2.1 -> 1.2 s with one worker); the local-folder sink "
     "hard-links the spool file instead of copying it (5M JSONL: CPU 18.8 -> 12.6 s, kernel "
@@ -160,9 +161,10 @@ _COLUMNAR_TRIED = (
     "slower than one on the loaded machine (1.9-3.0 s against 1.6-2.0 s at 500k events); "
     "in the tree instead: the cut made when the worker is ready (the rest halved, the "
     "caller's reader stopped there), the worker started before the hashing read and kept "
-    "for later exports, the split only from 32 MiB. Not done: parts delivered without the "
-    "serial append (a data file must be one object), the journal's events fingerprint (a "
-    "content hash, by design)."
+    "for later exports, the split only from 32 MiB, and the CLI's malloc setting applied in "
+    "the worker too (a fresh interpreter inherits none; a forked child had it). Not done: "
+    "parts delivered without the serial append (a data file must be one object), the "
+    "journal's events fingerprint (a content hash, by design)."
 )
 
 _ENGINE_RUN = (

@@ -142,9 +142,11 @@ def _encode_part(job: PartJob) -> PartResult:
     from feedcore.engine import Engine
     from feedcore.events import EventReader
     from feedcore.eventsource import open_source
+    from feedcore.memory import keep_freed_memory
     from feedcore.rows import RowBuilder
     from feedcore.spool import Spool
 
+    keep_freed_memory()  # this process is feedcore's own: the setting the CLI gives its export
     workdir = Path(job.workdir)
     stop = workdir / STOP_NAME
 
