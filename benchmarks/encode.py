@@ -1,4 +1,4 @@
-"""Encoding throughput: feedlab's FileEncoder against the stdlib (issue 6).
+"""Encoding throughput: feedlab's generated contact encoder (feedcore.engine) against the stdlib.
 
 In-process on purpose: these cases measure the encoder, not interpreter start-up.
 Every side gets its input ready-made in its own natural form (feedlab: the
@@ -11,7 +11,7 @@ write to ``/dev/null`` so that the shared disk's noise is not what is measured
 (e2e covers the disk).
 rows/s = rows written / seconds.
 
-The ``fused-*`` cases are informative: the writer's full fused path from raw
+The ``fused-*`` cases are informative: the writer's generated raw-line loop from raw
 JSON Lines (parse, build, encode, spool) against ``json.loads`` + ``csv.writer``
 (or ``json.dumps``) in the same process.
 """
@@ -98,25 +98,21 @@ class _Inputs:
         self.columns = self.config.columns
 
     def encoder(self, fmt: str) -> Any:
-        from feedcore.encoders import FileEncoder
+        """The writer's engine for the same feed in ``fmt`` (same flow, same contexts)."""
+        from feedcore.config import loads_config
+        from feedcore.engine import Engine
 
-        flow = self.config.flow
-        return FileEncoder(
-            fmt,  # type: ignore[arg-type]
-            self.columns,
-            timestamp=self.timestamp,
-            segment=flow.segment,
-            flow_name=flow.name,
-            operation="add",
-        )
+        config = loads_config(inputs.config_toml(fmt))
+        assert config.columns == self.columns
+        return Engine(config, self.timestamp)
 
 
 def _feedlab(encoder: Any, contacts: list[Any], path: Path) -> float:
     """The writer's encoding loop over ready-made contact groups, spooled as the writer does:
     ``encode_contacts`` per ``ENCODE_BATCH`` contacts, each batch encoded to UTF-8 as it is
     spooled and written every ``FLUSH_BYTES``."""
+    from feedcore.encode import ENCODE_BATCH
     from feedcore.spool import FLUSH_BYTES
-    from feedcore.writer import ENCODE_BATCH
 
     start = time.perf_counter()
     with path.open("wb") as fh:
@@ -124,7 +120,7 @@ def _feedlab(encoder: Any, contacts: list[Any], path: Path) -> float:
         chunks: list[bytes] = []
         size = 0
         for i in range(0, len(contacts), ENCODE_BATCH):
-            data = encoder.encode_contacts(contacts[i : i + ENCODE_BATCH])[0].encode("utf-8")
+            data = encoder.encode_contacts(contacts[i : i + ENCODE_BATCH], "add")[0].encode("utf-8")
             chunks.append(data)
             size += len(data)
             if size >= FLUSH_BYTES:

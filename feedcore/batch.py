@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast
 
-from feedcore import naming
+from feedcore import naming, parallel
 from feedcore.config import FeedConfig
 from feedcore.errors import FeedError, IncompleteBatchError, JournalReadError, LineProblem
 from feedcore.events import EventReader
@@ -133,8 +133,10 @@ def publish_batch(
     ``seed`` fix the names (and join the batch key). ``listeners`` hear the
     sink this opens; ``sink`` replaces it (an open sink on ``target``, the
     caller's to close: a wrapper injecting faults in tests); ``observer`` hears
-    the delivery as the journal does. ``workers`` > 1 forks to encode a large
-    file: leave it at 1 in a threaded service.
+    the delivery as the journal does. ``workers`` > 1 lets a helper process
+    encode half of a large file (:mod:`feedcore.parallel`: a forkserver pool
+    worker, safe with threads; the caller's main module must be import-safe,
+    ``if __name__ == "__main__":``, as for any :mod:`multiprocessing` use).
 
     Raises :class:`~feedcore.errors.IncompleteBatchError` (its ``__cause__``
     the failure) when delivery fails after the batch was recorded, any other
@@ -152,6 +154,8 @@ def publish_batch(
         if isinstance(events, EventReader):
             reader = events
         else:
+            if config.feed.max_rows_per_file is None:  # else events are read one by one
+                parallel.prestart(events, workers)  # its start overlaps the hashing read
             reader = stack.enter_context(
                 read_events(
                     events, config=config, strict=strict, spool_dir=spool_dir, digest=use_journal

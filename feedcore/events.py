@@ -16,13 +16,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 import msgspec
 
 from feedcore.errors import BadLineError, EventError, LineProblem
 from feedcore.lines import MAX_LINE_BYTES as MAX_LINE_BYTES  # re-exported: the FS-7 limit
-from feedcore.lines import LineReader, LineSource, StreamSource
+from feedcore.lines import LineReader, LineSource, SplitInput, StreamSource
 
 EventType = Literal["enter", "exit"]
 
@@ -135,6 +135,25 @@ def _preview(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+class LineEvents(Protocol):
+    """An events source that can hand the writer its raw JSON lines.
+
+    The writer picks its path by what a source offers, never by its type: a
+    source with these methods (an :class:`EventReader`, or a service's own)
+    gets the generated raw-line loop when the config allows it; any other
+    iterable of :class:`Event` gets the general path, with the same bytes. A
+    source that also has ``split_input()`` and ``merge_part()`` (as
+    :class:`EventReader` does) may be encoded by two processes; one with
+    ``finish()`` has it called after the last line, before anything is sent.
+    """
+
+    def raw_lines(self) -> Iterable[bytes]: ...
+
+    def parse_line(self, number: int, line: bytes) -> Event | None: ...
+
+    def counted(self, events: int) -> None: ...
+
+
 class EventReader:
     """Iterates the good events of a JSON Lines input, collecting bad lines.
 
@@ -181,17 +200,48 @@ class EventReader:
         return digest if isinstance(digest, bytes) else None
 
     @property
-    def splittable(self) -> LineSource | None:
-        """The input when it can be read from any offset (the writer may split it)."""
-        return self.input if self.input is not None and self.input.seekable else None
-
-    @property
     def lines(self) -> Iterable[bytes]:
-        """The raw lines, for the writer's fused fast path (which calls :meth:`parse_line`
-        for every line it does not handle itself, so numbering and policy stay here)."""
+        """The raw lines of the whole input, byte-order mark dropped."""
         if self.input is None:
             return _without_bom(self._iterable)
         return self.lines_between(0, None, strip_bom=True)
+
+    # -- the writer's raw-line protocol (LineEvents) -------------------------
+
+    def raw_lines(self) -> Iterable[bytes]:
+        """The raw lines, for the writer's raw-line loop, which calls :meth:`parse_line`
+        for every line it does not handle itself, so numbering and policy stay here.
+        From a file, a :class:`~feedcore.lines.LineReader`: its ``stop_at`` lets the
+        writer hand the rest of the file to another process."""
+        return self.lines
+
+    def counted(self, events: int) -> None:
+        """``events`` good events were handled without :meth:`parse_line`."""
+        self.count += events
+
+    def split_input(self) -> SplitInput | None:
+        """The input as another process can reopen it, when it is a regular file."""
+        source = self.input
+        path = getattr(source, "path", None)
+        identity = getattr(source, "identity", None)
+        if source is None or not source.seekable or source.size is None:
+            return None
+        if not isinstance(path, str) or identity is None:
+            return None
+        variants = None if self.variants is None else tuple(self.variants)
+        return SplitInput(path, identity, source.size, self.source, variants)
+
+    def merge_part(
+        self, lines_before: int, events: int, problems: list[LineProblem], bad: int, read: int
+    ) -> None:
+        """Take in what another process read of this input after ``lines_before`` lines:
+        its ``events``, its bad lines (``problems`` numbered from its first line; ``bad``
+        counts them all) and the ``read`` bytes (checked by :meth:`finish`)."""
+        for problem in problems:
+            self.add_problem(LineProblem(problem.line + lines_before, problem.message))
+        self.bad_lines += bad - len(problems)  # those the other process only counted
+        self.bytes_elsewhere += read
+        self.count += events
 
     def lines_between(self, start: int, end: int | None, *, strip_bom: bool) -> LineReader:
         """The lines starting in ``[start, end)`` of the input (counted for :meth:`finish`)."""

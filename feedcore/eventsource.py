@@ -87,6 +87,13 @@ class EventSource(LineSource, tempfiles.Closeable):
         self._copy: tempfiles.PrivateDir | None = None
         self._handle: BinaryIO | None = None
         self._streamed = False
+        #: Where another process can reopen the bytes read (a regular file or the copy).
+        self.path: str | None = None
+
+    @property
+    def identity(self) -> tuple[int, int, int, int] | None:
+        """(device, inode, size, modification time) when opened, for a regular file."""
+        return self._identity
 
     # -- reading -----------------------------------------------------------
 
@@ -168,6 +175,8 @@ def open_source(
             raise EventError(f"cannot read events file {text!r}: it is a folder")
         if stat.S_ISREG(info.st_mode):
             _open_regular(source, fd, info, digest)
+            if not text.startswith(("/dev/", "/proc/")):  # /dev/fd/N: this process's only
+                source.path = os.path.abspath(text)
         elif digest:
             _copy_stream(source, _reader_of(text, fd), spool_dir)
         else:
@@ -295,3 +304,5 @@ def _copy_stream(source: EventSource, read: Read, spool_dir: str | Path | None) 
     source.size = guard.seen
     source.seekable = True
     source.spooled = True
+    source.path = str(folder.path / "events.jsonl")
+    source._identity = _identity(os.fstat(handle.fileno()))

@@ -17,7 +17,9 @@ line iterator; JSON decoders skip it).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from feedcore.errors import EventError
 
@@ -84,6 +86,8 @@ class LineReader:
         self.budget = budget
         self.bytes_read = 0
         self.lines = 0
+        #: Held while a block is read, so :meth:`stop_at` from another thread is exact.
+        self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[bytes]:
         # One generator step per block, not per line: chain hands out the lines in C.
@@ -94,14 +98,29 @@ class LineReader:
         return self._blocks()
 
     def _next_block(self) -> bytes:
-        size = BLOCK
-        if self.budget is not None:
-            size = min(size, self.budget - self.bytes_read)
-            if size <= 0:
-                return b""
-        block = self._read(size)
-        self.bytes_read += len(block)
-        return block
+        with self._lock:
+            size = BLOCK
+            if self.budget is not None:
+                size = min(size, self.budget - self.bytes_read)
+                if size <= 0:
+                    return b""
+            block = self._read(size)
+            self.bytes_read += len(block)
+            return block
+
+    def stop_at(self, offset: int) -> bool:
+        """End this input at ``offset`` (in its file; a line start) if not read that far yet.
+
+        Called from another thread while the lines are being read: another process
+        then reads from ``offset`` on (:mod:`feedcore.parallel`). False when too late.
+        """
+        with self._lock:
+            if offset < self.offset + self.bytes_read:
+                return False
+            if self.budget is not None and offset > self.offset + self.budget:
+                return False
+            self.budget = offset - self.offset
+            return True
 
     def _blocks(self) -> Iterator[list[bytes]]:
         carry = b""  # the unfinished last line so far (at most MAX_LINE_BYTES)
@@ -146,6 +165,21 @@ class LineReader:
         elif carry:
             self.lines += 1
             yield [carry.removeprefix(BOM) if bom else carry]
+
+
+@dataclass(frozen=True)
+class SplitInput:
+    """A regular file another process can reopen to read part of it (:mod:`feedcore.parallel`).
+
+    ``identity`` is (device, inode, size, modification time) when it was opened: the
+    other process refuses a file that is no longer the same one.
+    """
+
+    path: str
+    identity: tuple[int, int, int, int]
+    size: int
+    name: str
+    variants: tuple[str, ...] | None
 
 
 class LineSource:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from feedcore.encoders import FileEncoder
 from feedcore.errors import SpoolError
 from feedcore.naming import Operation
 from feedcore.sinks.base import Payload
@@ -92,7 +91,7 @@ class Spool:
         self,
         directory: Callable[[], Path],
         operation: Operation,
-        encoder: FileEncoder,
+        header_text: str,
         max_rows: int | None,
         checksum: bool,
         *,
@@ -105,7 +104,8 @@ class Spool:
         self.checksum = checksum
         self.directory = directory
         self.operation = operation
-        self.encoder = encoder
+        #: The data file's first line (FS-3.3: none for JSONL), written unless ``header`` is off.
+        self.header_text = header_text
         self.max_rows = max_rows
         self.budget = budget
         self.files: list[SpoolFile] = []
@@ -120,7 +120,7 @@ class Spool:
         self.files.append(spool)
         self._current = spool
         if self.header:
-            self._append(self.encoder.header())
+            self._append(self.header_text)
         return spool
 
     def _spill(self, current: SpoolFile) -> None:
@@ -171,17 +171,17 @@ class Spool:
         for start in range(0, len(pieces), ENCODE_PIECES):
             self._append("".join(pieces[start : start + ENCODE_PIECES]))
 
-    def add_group(self, lines: list[str]) -> None:
-        """Add one contact's rows, starting a new file first if they would not fit.
+    def add_group(self, text: str, rows: int) -> None:
+        """Add one contact's ``rows`` (``text``), starting a new file first if they do not fit.
 
         **[decision]** A contact's rows never straddle two files, so every file
         is self-contained; config validation guarantees a group fits in one file.
         """
         current = self._current or self._open()
-        if self.max_rows is not None and current.rows and current.rows + len(lines) > self.max_rows:
+        if self.max_rows is not None and current.rows and current.rows + rows > self.max_rows:
             current = self._open()
-        current.rows += len(lines)
-        self._append("".join(lines))
+        current.rows += rows
+        self._append(text)
 
     def append_file(self, path: str, rows: int) -> None:
         """Append already-encoded rows (a helper process's part) after what is here."""

@@ -25,31 +25,23 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeGuard, TypeVar
 
 from feedcore import naming, parallel, rules, tempfiles
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
-from feedcore.encoders import FileEncoder
-from feedcore.errors import LineProblem, SinkError, TransientSinkError
-from feedcore.events import Event, EventReader
-from feedcore.fastpath import ChunkRunner, build_runner
-from feedcore.lines import LineReader
+from feedcore.encode import encode_events, encode_lines
+from feedcore.engine import Engine
+from feedcore.errors import SinkError, TransientSinkError
+from feedcore.events import Event, LineEvents
 from feedcore.naming import Operation
 from feedcore.retry import RetryPolicy
-from feedcore.rows import ContactRows, RowBuilder
+from feedcore.rows import RowBuilder
 from feedcore.sinks.base import Payload, Sink, emit
 from feedcore.spool import MEMORY_SPOOL_BYTES, MemoryBudget, Spool, SpoolFile
 
 log = logging.getLogger("feedcore.writer")
-
-#: Contacts encoded together on the general path (FileEncoder.encode_contacts).
-ENCODE_BATCH = 1000
-PROGRESS_EVERY = 5000
-#: Lines per chunk of the fused fast path (bounded memory, cheap progress reports).
-FAST_CHUNK = 20_000
 
 T = TypeVar("T")
 
@@ -264,34 +256,44 @@ class FeedWriter:
         workdir: Callable[[], Path],
         result: BatchResult,
     ) -> list[tuple[Operation, list[SpoolFile]]]:
+        """Encode every event into spools, by the fastest path ``events`` and the config allow.
+
+        The path is chosen by what ``events`` offers (:class:`~feedcore.events.LineEvents`:
+        raw lines), never by its type, so a service's own source is as fast as the
+        reader ``publish`` uses, and a plain iterable of events is always correct.
+        """
         config = self.config
         builder = RowBuilder(config)
         timestamp = naming.row_timestamp(names.at)
-        max_rows = config.feed.max_rows_per_file
-        spools: dict[str, Spool] = {}
+        engine = Engine(config, timestamp)
         budget = MemoryBudget(MEMORY_SPOOL_BYTES)
-        for op in naming.OPERATIONS:
-            encoder = FileEncoder(
-                config.feed.format,
-                config.columns,
-                timestamp=timestamp,
-                segment=config.flow.segment,
-                flow_name=config.flow.name,
-                operation=op,
+        spools: dict[str, Spool] = {
+            op: Spool(
+                workdir,
+                op,
+                engine.header(),
+                config.feed.max_rows_per_file,
+                config.feed.control_checksums,
+                budget=budget,
             )
-            spools[op] = Spool(
-                workdir, op, encoder, max_rows, config.feed.control_checksums, budget=budget
-            )
+            for op in naming.OPERATIONS
+        }
         progress = self.progress
-        runner = build_runner(config, timestamp) if isinstance(events, EventReader) else None
+        report = (
+            None
+            if progress is None
+            else lambda seen, rows: progress(Progress("encode", seen, rows))
+        )
         try:
-            if runner is not None:
-                assert isinstance(events, EventReader)
-                seen, exported, rows = self._encode_fast(events, runner, builder, spools)
+            if config.feed.max_rows_per_file is None and _offers_lines(events):
+                seen, exported, rows = self._encode_lines(
+                    events, engine, builder, spools, timestamp
+                )
             else:
-                seen, exported, rows = self._encode_events(events, builder, spools)
-            if isinstance(events, EventReader):
-                events.finish()  # read whole, unchanged, not all bad: else nothing is sent
+                seen, exported, rows = encode_events(events, engine, builder, spools, report)
+            finish = getattr(events, "finish", None)
+            if callable(finish):
+                finish()  # read whole, unchanged, not all bad: else nothing is sent
             finished = [(op, spools[op].finish()) for op in naming.OPERATIONS]
         except BaseException:
             for spool in spools.values():
@@ -305,189 +307,56 @@ class FeedWriter:
             progress(Progress("encode", seen, rows))
         return finished
 
-    def _encode_events(
-        self, events: Iterable[Event], builder: RowBuilder, spools: dict[str, Spool]
-    ) -> tuple[int, int, int]:
-        """The general path: events through RowBuilder, encoded in batches per operation.
-
-        Contacts wait in a short list per operation and are encoded together
-        (:meth:`FileEncoder.encode_contacts`); order within each file is kept.
-        """
-        progress = self.progress
-        split = self.config.feed.max_rows_per_file is not None
-        seen = exported = rows = 0
-        pending: dict[str, list[ContactRows]] = {op: [] for op in naming.OPERATIONS}
-
-        def flush(operation: str) -> int:
-            batch = pending[operation]
-            if not batch:
-                return 0
-            spool = spools[operation]
-            text, count = spool.encoder.encode_contacts(batch)
-            spool.add(text, count)
-            batch.clear()
-            return count
-
-        for event in events:
-            seen += 1
-            contact = builder.build(event)
-            if contact is not None:
-                exported += 1
-                if split:
-                    spool = spools[contact.operation]
-                    lines = spool.encoder.contact_row_lines(contact)
-                    spool.add_group(lines)
-                    rows += len(lines)
-                else:
-                    batch = pending[contact.operation]
-                    batch.append(contact)
-                    if len(batch) >= ENCODE_BATCH:
-                        rows += flush(contact.operation)
-            if progress is not None and seen % PROGRESS_EVERY == 0:
-                progress(Progress("encode", seen, rows))
-        for operation in pending:
-            rows += flush(operation)
-        return seen, exported, rows
-
-    def _encode_fast(
+    def _encode_lines(
         self,
-        reader: EventReader,
-        runner: ChunkRunner,
+        events: LineEvents,
+        engine: Engine,
         builder: RowBuilder,
         spools: dict[str, Spool],
+        timestamp: str,
     ) -> tuple[int, int, int]:
-        """The fused path (feedcore.fastpath) over raw lines, chunk by chunk.
+        """The raw-line loop over ``events``: (events, exported, rows).
 
-        With ``workers`` > 1 and a large regular file behind the reader, the
-        second half of the file is encoded by a forked process at the same time
-        (see :mod:`feedcore.parallel`); the result is byte-identical.
+        With ``workers`` > 1, two usable cores and a large regular file behind the
+        source, a helper process takes the second half of whatever is left when it
+        is ready (:mod:`feedcore.parallel`); the result is byte-identical.
         """
-        split = parallel.split_point(reader.splittable, self.workers)
-        if split is None:
-            _, rows = self._run_lines(reader.lines, 0, reader, runner, builder, spools)
-            return reader.count, reader.count - builder.filtered, rows
-        workdir = spools["add"].directory()  # made before the fork: both processes use it
-        with parallel.Helper(
-            lambda: self._encode_part(reader, runner, builder, spools, split, workdir)
-        ) as helper:
-            first = reader.lines_between(0, split, strip_bom=True)
-            lines_seen, rows = self._run_lines(first, 0, reader, runner, builder, spools)
+        progress = self.progress
+        split_input = getattr(events, "split_input", None)
+        merge_part = getattr(events, "merge_part", None)
+        source = split_input() if callable(split_input) and callable(merge_part) else None
+        lines = events.raw_lines()
+
+        def report(seen: int, rows: int) -> None:
+            if progress is not None:  # the helper's part is counted when it is taken in
+                progress(Progress("encode", seen, rows))
+
+        stoppable = callable(getattr(lines, "stop_at", None))
+        if not stoppable or parallel.split_point(source, self.workers) is None:
+            _, handled, parsed, rows = encode_lines(lines, events, engine, builder, spools, report)
+            events.counted(handled)
+            return handled + parsed, handled + parsed - builder.filtered, rows
+        assert source is not None and callable(merge_part)
+        workdir = spools["add"].directory()
+        job = parallel.PartJob(self.config, timestamp, source, 0, str(workdir))
+        with parallel.Helper(job, self.workers, lines) as helper:  # type: ignore[arg-type]
+            read, handled, parsed, rows = encode_lines(
+                lines, events, engine, builder, spools, report
+            )
+            events.counted(handled)
             part = helper.result()
-        for problem in part.problems:
-            reader.add_problem(LineProblem(problem.line + lines_seen, problem.message))
-        reader.bad_lines += part.bad_lines - len(part.problems)  # those not kept by the helper
-        reader.bytes_elsewhere += part.bytes_read
+        seen = handled + parsed
+        if part is None:
+            return seen, seen - builder.filtered, rows
+        merge_part(read, part.events, part.problems, part.bad_lines, part.bytes_read)
         for op, (path, part_rows) in part.spooled.items():
             if part_rows:
                 spools[op].append_file(path, part_rows)
-        reader.count += part.events
         builder.filtered += part.filtered
         for message, count in part.warnings.items():
             builder.warnings[message] = builder.warnings.get(message, 0) + count
-        return reader.count, reader.count - builder.filtered, rows + part.rows
-
-    def _encode_part(
-        self,
-        reader: EventReader,
-        runner: ChunkRunner,
-        builder: RowBuilder,
-        spools: dict[str, Spool],
-        start: int,
-        workdir: Path,
-    ) -> parallel.PartResult:
-        """In the forked helper: encode the file from ``start`` into headerless parts."""
-        reader.problems, reader.count, reader.strict, reader.bad_lines = [], 0, False, 0
-        builder.filtered = 0
-        builder.warnings.clear()
-        self.progress = None
-        parts = {
-            op: Spool(
-                lambda: workdir,
-                spool.operation,
-                spool.encoder,
-                None,
-                False,
-                header=False,
-                name=f"{op}-part",
-            )
-            for op, spool in spools.items()
-        }
-        lines = reader.lines_between(start, None, strip_bom=False)
-        _, rows = self._run_lines(lines, 0, reader, runner, builder, parts)
-        spooled: dict[str, tuple[str, int]] = {}
-        for op, spool in parts.items():
-            files = spool.finish()
-            spooled[op] = (str(files[0].path), files[0].rows) if files else ("", 0)
-        return parallel.PartResult(
-            reader.count,
-            rows,
-            reader.problems,
-            builder.filtered,
-            dict(builder.warnings),
-            spooled,
-            bad_lines=reader.bad_lines,
-            bytes_read=lines.bytes_read,
-        )
-
-    def _run_lines(
-        self,
-        lines: Iterable[bytes],
-        first_number: int,
-        reader: EventReader,
-        runner: ChunkRunner,
-        builder: RowBuilder,
-        spools: dict[str, Spool],
-    ) -> tuple[int, int]:
-        """Encode ``lines`` into ``spools``; returns (lines read, rows written).
-
-        Lines the fused loop declines go through ``reader.parse_line`` and the
-        general builder, appending to the same chunk buffers so order is kept.
-        """
-        add_spool, remove_spool = spools["add"], spools["remove"]
-        number = first_number
-        exported = rows = 0
-        add_out: list[str] = []
-        remove_out: list[str] = []
-        slow_counts = [0, 0]  # rows appended by the slow path, per operation
-
-        def slow(line_number: int, line: bytes) -> None:
-            event = reader.parse_line(line_number, line)
-            if event is None:
-                return
-            contact = builder.build(event)
-            if contact is None:
-                return
-            text, count = spools[contact.operation].encoder.contact_lines(contact)
-            if contact.operation == "add":
-                add_out.append(text)
-                slow_counts[0] += count
-            else:
-                remove_out.append(text)
-                slow_counts[1] += count
-
-        if isinstance(lines, LineReader):
-            chunks = lines.chunks()  # a block's lines at a time, cut in C
-        else:
-            remaining = iter(lines)
-            chunks = iter(lambda: list(islice(remaining, FAST_CHUNK)), [])
-        for chunk in chunks:
-            fast, add_rows, remove_rows = runner(chunk, number, add_out, remove_out, slow)
-            number += len(chunk)
-            add_rows += slow_counts[0]
-            remove_rows += slow_counts[1]
-            if add_out:
-                add_spool.add_pieces(add_out, add_rows)
-            if remove_out:
-                remove_spool.add_pieces(remove_out, remove_rows)
-            add_out.clear()
-            remove_out.clear()
-            slow_counts[0] = slow_counts[1] = 0
-            exported += fast
-            rows += add_rows + remove_rows
-            if self.progress is not None:
-                self.progress(Progress("encode", reader.count + exported, rows))
-        reader.count += exported
-        return number - first_number, rows
+        seen += part.events
+        return seen, seen - builder.filtered, rows + part.rows
 
     def _deliver(
         self,
@@ -545,6 +414,13 @@ class FeedWriter:
 
     def _call(self, fn: Callable[[], T], key: str) -> T:
         return call_with_retry(self.retry, self.sink, fn, key)
+
+
+def _offers_lines(events: object) -> TypeGuard[LineEvents]:
+    """Whether ``events`` hands out raw lines (:class:`~feedcore.events.LineEvents`)."""
+    return all(
+        callable(getattr(events, name, None)) for name in ("raw_lines", "parse_line", "counted")
+    )
 
 
 def call_with_retry(policy: RetryPolicy, sink: Sink, fn: Callable[[], T], key: str) -> T:

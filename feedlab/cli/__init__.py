@@ -29,7 +29,7 @@ from feedlab.cli.common import TUI_EXTRA
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS = ("tui", "validate", "simulate", "publish", "serve", "verify", "demo", "conformance")
-#: Commands that export files, for which malloc keeps freed memory (common.keep_freed_memory).
+#: Commands that export files, for which malloc keeps freed memory (feedcore.memory).
 EXPORTING = ("publish", "simulate", "demo")
 
 EXIT_OK = 0
@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_OK
     if args.command in EXPORTING:
-        from feedlab.cli.common import keep_freed_memory
+        from feedcore.memory import keep_freed_memory  # feedcore's helper process sets it too
 
         keep_freed_memory()
     try:

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from feedcore.config import FeedConfig, parse_config
+from feedcore.engine import line_loop_applies
 from feedcore.errors import EventError
 from feedcore.events import MAX_ATTRIBUTE_DEPTH, MAX_PROBLEMS_KEPT, EventReader, too_deep
 from feedcore.eventsource import open_source
-from feedcore.fastpath import fast_path_applies
 from feedcore.lines import MAX_LINE_BYTES, MAX_RUNAWAY_BYTES, LineReader, LineSource
 from feedcore.sinks import MemorySink
 from feedcore.writer import FeedWriter
@@ -49,7 +49,7 @@ def _config(*, fast: bool, hashed: bool = False) -> FeedConfig:
     config = parse_config(
         {"client": "acme", "flow": {"id": 1, "name": "F", "segment": "S"}, "feed": feed}
     )
-    assert fast_path_applies(config) is fast
+    assert line_loop_applies(config) is fast
     return config
 
 

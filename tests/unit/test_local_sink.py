@@ -74,14 +74,11 @@ def test_fs6_2_a_partial_file_left_by_a_crash_does_not_block_the_link(tmp_path: 
 
 
 def test_fs6_2_spool_files_are_handed_over_as_spooled(tmp_path: Path) -> None:
-    from feedcore.encoders import FileEncoder
+    from feedcore.encoders import header
     from feedcore.rules import STANDARD_COLUMNS
     from feedcore.spool import Spool
 
-    encoder = FileEncoder(
-        "csv", STANDARD_COLUMNS, timestamp="t", segment="s", flow_name="f", operation="add"
-    )
-    spool = Spool(lambda: tmp_path, "add", encoder, None, False)
+    spool = Spool(lambda: tmp_path, "add", header("csv", STANDARD_COLUMNS), None, False)
     spool.add_pieces(["x" * 98 + "\r\n"] * 40_000, 40_000)  # 4 MB: written to the folder
     (done,) = spool.finish()
     assert done.path is not None and done.payload().spooled

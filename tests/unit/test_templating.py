@@ -26,13 +26,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from feedcore import templating
-from feedcore.encoders import FileEncoder, encode_rows
+from feedcore.encoders import encode_rows
+from feedcore.engine import Engine
 from feedcore.errors import ConfigError
 from feedcore.events import EventReader, dump_event
 from feedcore.identity import hash_email
 from feedcore.naming import FORMATS
 from feedcore.rows import ContactRows, RowBuilder
-from feedcore.rules import STANDARD_COLUMNS
 from feedcore.sandbox import limits
 from feedcore.sinks import MemorySink
 from feedcore.testing import fuzzing as fz
@@ -93,19 +93,19 @@ def test_fs3_1_markup_values_are_quoted_and_read_back_to_the_control_count(
 
 def test_fs3_1_encoders_quote_a_str_subclass_exactly_as_a_str() -> None:
     """No encoder depends on the value's type: Markup quotes like str (FS-3.1)."""
-    columns = (*STANDARD_COLUMNS, "note")
     text = 'a "quoted"\r\nline, end'
     for fmt in FORMATS:
+        config = feed_config(["{{ contact.note }}"], fmt=fmt)
+        columns = config.columns
         plain = ContactRows("ann@x.com", None, "add", ("data_feed",), (text,))
         markup = ContactRows(Markup("ann@x.com"), None, "add", ("data_feed",), (Markup(text),))
-        row = list(next(plain.rows("t", "s", "f")))
+        fixed = ("t", config.flow.segment, config.flow.name)
+        row = list(next(plain.rows(*fixed)))
         reference = encode_rows(fmt, columns, [row])
-        assert encode_rows(fmt, columns, [list(next(markup.rows("t", "s", "f")))]) == reference
-        encoder = FileEncoder(
-            fmt, columns, timestamp="t", segment="s", flow_name="f", operation="add"
-        )
-        assert encoder.header() + encoder.contact_lines(markup)[0] == reference
-        assert encoder.header() + encoder.encode_contacts([markup])[0] == reference
+        assert encode_rows(fmt, columns, [list(next(markup.rows(*fixed)))]) == reference
+        engine = Engine(config, "t")
+        assert engine.header() + engine.contact_lines(markup)[0] == reference
+        assert engine.header() + engine.encode_contacts([markup], "add")[0] == reference
 
 
 def test_fs3_1_every_rendered_value_is_an_exact_str_or_none() -> None:
