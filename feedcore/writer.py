@@ -31,7 +31,7 @@ from typing import Protocol, TypeGuard, TypeVar
 from feedcore import naming, parallel, rules, tempfiles
 from feedcore.config import FeedConfig
 from feedcore.control import DataFileFacts, control_document, dumps_control
-from feedcore.encode import encode_events, encode_lines
+from feedcore.encode import Report, encode_events, encode_lines
 from feedcore.engine import Engine
 from feedcore.errors import SinkError, TransientSinkError
 from feedcore.events import Event, LineEvents
@@ -287,7 +287,7 @@ class FeedWriter:
         try:
             if config.feed.max_rows_per_file is None and _offers_lines(events):
                 seen, exported, rows = self._encode_lines(
-                    events, engine, builder, spools, timestamp
+                    events, engine, builder, spools, timestamp, report
                 )
             else:
                 seen, exported, rows = encode_events(events, engine, builder, spools, report)
@@ -314,22 +314,19 @@ class FeedWriter:
         builder: RowBuilder,
         spools: dict[str, Spool],
         timestamp: str,
+        report: Report | None,
     ) -> tuple[int, int, int]:
         """The raw-line loop over ``events``: (events, exported, rows).
 
         With ``workers`` > 1, two usable cores and a large regular file behind the
         source, a helper process takes the second half of whatever is left when it
-        is ready (:mod:`feedcore.parallel`); the result is byte-identical.
+        is ready (:mod:`feedcore.parallel`); the result is byte-identical. ``report``
+        sees this process's lines only: the helper's part is counted when it is taken in.
         """
-        progress = self.progress
         split_input = getattr(events, "split_input", None)
         merge_part = getattr(events, "merge_part", None)
         source = split_input() if callable(split_input) and callable(merge_part) else None
         lines = events.raw_lines()
-
-        def report(seen: int, rows: int) -> None:
-            if progress is not None:  # the helper's part is counted when it is taken in
-                progress(Progress("encode", seen, rows))
 
         stoppable = callable(getattr(lines, "stop_at", None))
         if not stoppable or parallel.split_point(source, self.workers) is None:
