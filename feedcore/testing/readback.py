@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from feedcore import naming
 from feedcore.sinks.base import Sink
 
 Record = tuple[str | None, ...]
@@ -55,7 +56,7 @@ def read_feed(sink: Sink, fmt: str, columns: tuple[str, ...]) -> Readback:
         stem = name.rpartition(".")[0]
         parts = stem.split("_")
         operation = parts[-3] if len(parts) >= 4 else "?"
-        control_key = f"{folder}/control_{stem}.json" if folder else f"control_{stem}.json"
+        control_key = naming.join_key(folder, naming.control_file_name(name))
         data = DataFile(key, operation, [], None, raw, control_key, None)
         try:
             data.header, data.records = parse_records(raw, fmt, columns)
