@@ -72,8 +72,24 @@ async def settle(pilot: Pilot[Any], rounds: int = 20) -> None:
             return
 
 
+async def servers_up(pilot: Pilot[Any]) -> None:
+    """Wait for the mock servers, then for the rest of their worker.
+
+    They start after the first frame (``call_after_refresh``), so when a test
+    begins their worker may not exist yet and :func:`settle` alone can return
+    before it has run (the after-F5 snapshot then caught F5 racing the start).
+    """
+    app = pilot.app
+    assert isinstance(app, FeedlabApp)
+    for _ in range(600):  # 30 s, the servers' own start timeout
+        if app.targets.ready:
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
 async def export(pilot: Pilot[Any]) -> None:
-    await settle(pilot)  # the mock servers are up
+    await servers_up(pilot)
     await pilot.press("f5")
     await settle(pilot)
 
