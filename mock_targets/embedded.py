@@ -1,4 +1,4 @@
-"""Pointing the real S3 and SFTP sinks at the in-process mock servers.
+"""Pointing the real S3 and SFTP sinks at the mock servers (in this process or a child's).
 
 A feed keeps its configured bucket or ``hostname[:port]`` for names and URLs
 (FS-4.4); only the connection goes to the mock: the servers hand out target
@@ -23,6 +23,7 @@ from feedcore.sinks.base import Sink
 from feedcore.targets import S3Target, SFTPTarget, open_sink
 
 if TYPE_CHECKING:
+    from mock_targets.access import S3Access, SFTPAccess
     from mock_targets.s3 import MockS3Server
     from mock_targets.sftp import MockSFTPServer
 
@@ -32,8 +33,8 @@ __all__ = ["embedded_sink", "sink_for", "target_for"]
 def target_for(
     config: FeedConfig,
     *,
-    s3: MockS3Server | None = None,
-    sftp: MockSFTPServer | None = None,
+    s3: S3Access | None = None,
+    sftp: SFTPAccess | None = None,
     create_bucket: bool = True,
     session: Any = None,
 ) -> S3Target | SFTPTarget:
@@ -58,8 +59,8 @@ def target_for(
 def sink_for(
     config: FeedConfig,
     *,
-    s3: MockS3Server | None = None,
-    sftp: MockSFTPServer | None = None,
+    s3: S3Access | None = None,
+    sftp: SFTPAccess | None = None,
     create_bucket: bool = True,
     session: Any = None,
     **sink_options: Any,

@@ -37,8 +37,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from feedcore.targets import S3Target
 from mock_targets import s3auth
+from mock_targets.access import S3Access
 from mock_targets.faults import S3Error, S3Faults, S3Request
 from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
@@ -368,7 +368,7 @@ def _make_server_class(quiet: bool) -> type:
     return Server
 
 
-class MockS3Server(Startable):
+class MockS3Server(Startable, S3Access):
     """moto's S3 on a local port, reporting writes; start/stop or use as a context manager."""
 
     def __init__(
@@ -512,87 +512,7 @@ class MockS3Server(Startable):
             f"access_key_id={self.access_key_id!r}, secret_access_key='***')"
         )
 
-    def env(self) -> dict[str, str]:
-        """Environment variables for an outside client (aws CLI) to reach this server."""
-        return {
-            "AWS_ACCESS_KEY_ID": self.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-        }
-
-    # -- clients -----------------------------------------------------------------
-
-    def session(self) -> Any:
-        """A boto3 Session holding the fake credentials (never the user's real ones)."""
-        import boto3
-
-        return boto3.session.Session(
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            region_name=self.region,
-        )
-
-    def client(self, *, session: Any = None) -> Any:
-        """A boto3 S3 client for this server: path-style, checksums only when required.
-
-        ``session`` reuses a boto3 session of the caller's (see :meth:`target`).
-        """
-        from botocore.config import Config
-
-        config = Config(
-            region_name=self.region,
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"mode": "standard", "max_attempts": 3},
-            max_pool_connections=20,
-        )
-        session = session if session is not None else self.session()
-        return session.client("s3", endpoint_url=self.endpoint_url, config=config)
-
-    def target(self, bucket: str, *, session: Any = None) -> S3Target:
-        """``bucket`` on this server as a target spec, with the mock's fake credentials.
-
-        ``session`` reuses a boto3 session of the caller's (botocore loads its
-        service models per session, which costs more than a request).
-        """
-        return S3Target(
-            bucket,
-            self.endpoint_url,
-            region=self.region,
-            session=session if session is not None else self.session(),
-        )
-
     # -- state -------------------------------------------------------------------
-
-    def create_bucket(self, name: str, *, exist_ok: bool = False, client: Any = None) -> None:
-        """Create ``name`` over HTTP (so it is reported like any other write).
-
-        With ``exist_ok`` a bucket that already answers HEAD is left alone. A
-        long-lived ``client`` of the caller's saves building one (boto3 loads
-        its service models per session, which costs more than the request).
-        """
-        own = client is None
-        if own:
-            client = self.client()
-        try:
-            if exist_ok:
-                try:
-                    client.head_bucket(Bucket=name)
-                    return
-                except Exception:
-                    pass
-            if self.region == "us-east-1":
-                client.create_bucket(Bucket=name)
-            else:
-                client.create_bucket(
-                    Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region}
-                )
-        finally:
-            if own:
-                client.close()
 
     def reset(self) -> None:
         """Drop every bucket, object and pending multipart upload of this server."""

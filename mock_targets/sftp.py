@@ -43,7 +43,7 @@ from typing import Any, Protocol
 import asyncssh
 
 from feedcore.loopthread import LoopThread
-from feedcore.targets import SFTPTarget
+from mock_targets.access import SFTPAccess
 from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
@@ -388,7 +388,7 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
-class MockSFTPServer(Startable):
+class MockSFTPServer(Startable, SFTPAccess):
     """A real SFTP server on 127.0.0.1 for tests, the TUI and ``feedlab serve``.
 
     Credentials are generated per instance (a password from :mod:`secrets`, an
@@ -463,23 +463,6 @@ class MockSFTPServer(Startable):
     def known_hosts_line(self) -> str:
         """The OpenSSH known_hosts entry for this server (no trailing newline)."""
         return known_hosts_entry(self.host, self.port, self.host_key)
-
-    def target(self, host: str | None = None, port: int | None = None) -> SFTPTarget:
-        """This server's login as a target spec (key login, this server's host key).
-
-        ``host`` and ``port`` are what file URLs and names say (a feed's
-        configured ``hostname[:port]``; port 22 when only a host is given);
-        by default where this server listens. The connection always comes here.
-        """
-        return SFTPTarget(
-            host or self.host,
-            port if host else self.port,
-            username=self.username,
-            known_hosts=self.known_hosts_file,
-            client_key=self.private_key_file,
-            connect_host=self.host,
-            connect_port=self.port,
-        )
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Receive every reported :class:`Operation` (on the server's thread)."""

@@ -26,8 +26,8 @@ from tui.services.document import ConfigDocument
 from tui.services.simulation import SimSettings
 from tui.services.targets import MockTargets
 
-#: GIL switch interval while the app runs. Exports, the mock servers and their
-#: clients run on threads; a shorter interval hands the GIL back to the UI thread
+#: GIL switch interval while the app runs. Exports and the clients of the mock
+#: servers (which run in a child process) run on threads; a shorter interval hands the GIL back to the UI thread
 #: sooner, which keeps frames regular during a large export (benchmarks/tui_frames.py).
 UI_SWITCH_INTERVAL = 0.001
 

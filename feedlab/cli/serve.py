@@ -33,26 +33,6 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def details(s3: Any, sftp: Any) -> dict[str, dict[str, Any]]:
-    return {
-        "s3": {
-            "endpoint_url": s3.endpoint_url,
-            "access_key_id": s3.access_key_id,
-            "secret_access_key": s3.secret_access_key,
-            "region": s3.region,
-        },
-        "sftp": {
-            "host": sftp.host,
-            "port": sftp.port,
-            "username": sftp.username,
-            "password": sftp.password,
-            "private_key_file": str(sftp.private_key_file),
-            "known_hosts_file": str(sftp.known_hosts_file),
-            "root": str(sftp.root),
-        },
-    }
-
-
 def format_line(info: dict[str, dict[str, Any]]) -> str:
     return " ".join(
         f"{group}.{key}={value}" for group, d in info.items() for key, value in d.items()
@@ -62,6 +42,7 @@ def format_line(info: dict[str, dict[str, Any]]) -> str:
 def run(args: argparse.Namespace) -> int:
     require_extra("serve (the mock servers)", ("moto",))
     from feedcore.rules import check_bucket
+    from mock_targets.child import details
     from mock_targets.s3 import MockS3Server
     from mock_targets.sftp import MockSFTPServer
 

@@ -22,7 +22,7 @@ rule's message under it (FS-1). **ctrl+n** starts a new, empty feed.
 
 **Simulate a flow**: set contacts entering/exiting, the seed and the simulated clock in
 the bar above the files, then press **F5**: one batch is exported through the feed
-writer to the in-process mock server of the chosen target (S3 or SFTP; **F4**
+writer to the local mock server of the chosen target (S3 or SFTP; **F4**
 switches). The new data file is selected and previewed, the batch's files are marked
 in the tree, and the clock moves on a minute so the next batch gets its own names.
 

@@ -1,7 +1,10 @@
-"""The two in-process mock servers the app delivers to, and the sinks it uses on them.
+"""The two mock servers the app delivers to, and the sinks it uses on them.
 
-Starting and stopping are blocking (moto binds a socket, asyncssh generates
-keys); the app calls them from a thread worker. The servers hand out target
+The servers run in a child process (:class:`~mock_targets.process.ServerProcess`):
+in the app's own process they would share its GIL, and moto completing a large
+upload froze the screen for a quarter of a second. Starting and stopping are
+blocking (the child imports moto and generates keys); the app calls them from a
+thread worker. The servers hand out target
 specs of themselves and the app opens them with :func:`feedcore.targets.open_sink`,
 as ``feedlab publish`` does: it delivers, lists, reads and previews through the
 same S3 and SFTP sinks production uses (a preview reads only the head of a
@@ -24,13 +27,10 @@ from feedcore.targets import open_sink
 from mock_targets.reports import Operation
 
 if TYPE_CHECKING:
-    from mock_targets.s3 import MockS3Server
-    from mock_targets.sftp import MockSFTPServer
+    from mock_targets.process import RemoteS3, RemoteSFTP, ServerProcess
 
 Server = Literal["s3", "sftp"]
 START_TIMEOUT = 30.0
-#: Multipart parts uploaded at once to the in-process S3 mock.
-MOCK_S3_CONCURRENCY = 2
 
 
 @dataclass(frozen=True, order=True)
@@ -51,11 +51,12 @@ class FileRef:
 
 
 class MockTargets:
-    """Owns a MockS3Server and a MockSFTPServer for the life of the app."""
+    """Owns the child process of both mock servers for the life of the app."""
 
     def __init__(self) -> None:
-        self.s3: MockS3Server | None = None
-        self.sftp: MockSFTPServer | None = None
+        self.s3: RemoteS3 | None = None
+        self.sftp: RemoteSFTP | None = None
+        self._process: ServerProcess | None = None
         self._subscribers: list[Callable[[Operation], None]] = []
         self._ready = threading.Event()
         self._error: str | None = None
@@ -79,21 +80,23 @@ class MockTargets:
 
     def start(self) -> None:
         """Start both servers (blocking); failures are kept for :meth:`wait_ready`."""
-        from mock_targets.s3 import MockS3Server
-        from mock_targets.sftp import MockSFTPServer
+        from mock_targets.process import ServerProcess, ServerProcessError
 
         try:
-            self.s3 = MockS3Server().start()
-            self.s3.subscribe(self._report)
-            self.sftp = MockSFTPServer().start()
-            self.sftp.subscribe(self._report)
+            self._process = ServerProcess()
+            self._process.subscribe(self._report)
+            self._process.start(START_TIMEOUT)
+            self.s3, self.sftp = self._process.s3, self._process.sftp
             # One session for the app's life: botocore loads its service models per
             # session, which costs more than any request. The admin client creates and
             # lists buckets (the server's business, not a target's); files are read
             # through sinks.
-            self._session = self.s3.session()
-            self._client = self._make_client(self._session)
+            self._session = self._s3().session()
+            self._client = self._s3().client(session=self._session)
             self._client.list_buckets()  # moto's backend warms up now, not on the first F5
+        except ServerProcessError as exc:
+            self._error = str(exc)
+            raise SinkError(self._error) from exc
         except Exception as exc:
             self._error = f"cannot start the mock servers: {type(exc).__name__}: {exc}"
             raise SinkError(self._error) from exc
@@ -112,20 +115,16 @@ class MockTargets:
 
     def stop(self) -> None:
         """Stop both servers and drop what they hold (idempotent)."""
-        s3, sftp, client = self.s3, self.sftp, self._client
-        self.s3 = self.sftp = self._client = None
+        process, client = self._process, self._client
+        self.s3 = self.sftp = self._client = self._process = None
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
         for sink in self._drop_sinks():
             with contextlib.suppress(Exception):
                 sink.close()
-        if s3 is not None:
-            with contextlib.suppress(Exception):
-                s3.reset()  # moto keeps buckets process-wide: leave nothing behind
-            s3.stop()
-        if sftp is not None:
-            sftp.cleanup()
+        if process is not None:
+            process.stop()  # the child drops its objects and deletes its folders
 
     # -- delivering ------------------------------------------------------------------
 
@@ -164,15 +163,7 @@ class MockTargets:
 
         if config.feed.target == "s3":
             self.ensure_bucket(config.feed.host)
-            # The mock shares this process (and its GIL): parallel parts buy no speed,
-            # and every extra thread delays the UI's turn at the GIL (tui_frames.py).
-            return sink_for(
-                config,
-                s3=self._s3(),
-                create_bucket=False,
-                session=self._session,
-                max_concurrency=MOCK_S3_CONCURRENCY,
-            )
+            return sink_for(config, s3=self._s3(), create_bucket=False, session=self._session)
         return sink_for(config, sftp=self._sftp())
 
     def ensure_bucket(self, bucket: str) -> None:
@@ -247,7 +238,7 @@ class MockTargets:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _s3(self) -> MockS3Server:
+    def _s3(self) -> RemoteS3:
         if self.s3 is None:
             raise SinkError("the S3 mock server is not running")
         return self.s3
@@ -258,20 +249,7 @@ class MockTargets:
             raise SinkError("the S3 mock server is not running")
         return self._client
 
-    def _make_client(self, session: Any) -> Any:
-        from botocore.config import Config
-
-        assert self.s3 is not None
-        config = Config(
-            region_name=self.s3.region,
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            max_pool_connections=20,
-        )
-        return session.client("s3", endpoint_url=self.s3.endpoint_url, config=config)
-
-    def _sftp(self) -> MockSFTPServer:
+    def _sftp(self) -> RemoteSFTP:
         if self.sftp is None:
             raise SinkError("the SFTP mock server is not running")
         return self.sftp

@@ -92,8 +92,9 @@ class Workbench(PlainNotify, Vertical):
         self.activity.border_title = "Activity: protocol operations, in order"
         self.targets.subscribe(self.feed)
         self.activity.note("Starting the mock S3 and SFTP servers…", style="dim")
-        # After the first frame: the servers' start (importing moto) holds the GIL for
-        # a while, and the user should see the app at once (benchmarks/tui_startup.py).
+        # After the first frame: the servers run in a child process, but their clients
+        # (boto3 loading its service models) hold this process's GIL for a while, and the
+        # user should see the app at once (benchmarks/tui_startup.py).
         self.call_after_refresh(self.start_servers)
 
     # -- servers ----------------------------------------------------------------------------
@@ -107,7 +108,7 @@ class Workbench(PlainNotify, Vertical):
             return
         self.post_message(m.ServersReady())
         warm_up(self.settings.seed)
-        # Everything loaded so far (Textual, boto3's models, moto, the name pools) lives
+        # Everything loaded so far (Textual, boto3's models, the name pools) lives
         # as long as the app: move it out of the collector's way, so a full collection
         # during a large export walks only new objects (a long GC pause is a dropped
         # frame; benchmarks/tui_frames.py). The app unfreezes on exit.
