@@ -108,6 +108,7 @@ class ServerProcess:
         self._next_id = 0
         self._replies: dict[int, tuple[threading.Event, list[str | None]]] = {}
         self._gone: str | None = None
+        self._started = False
 
     def __repr__(self) -> str:
         pid = self._child.pid if self._child is not None else None
@@ -115,11 +116,13 @@ class ServerProcess:
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def start(self, timeout: float = START_TIMEOUT) -> Self:
-        """Start the child and wait until both servers accept connections."""
+    def launch(self) -> Self:
+        """Start the child without waiting for it: its servers start on another core
+        while the caller goes on (the app paints its first frame); :meth:`start` waits."""
         if self._child is not None:
             return self
         self._gone = None
+        self._started = False
         # Kept open for the child's life (closed by stop): its stderr, for error messages.
         self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         package_root = str(Path(__file__).resolve().parents[1])
@@ -140,6 +143,15 @@ class ServerProcess:
         except OSError as exc:
             raise ServerProcessError(f"cannot start the mock servers: {exc}") from exc
         self._child = child
+        return self
+
+    def start(self, timeout: float = START_TIMEOUT) -> Self:
+        """Start the child (unless :meth:`launch` did) and wait until both servers
+        accept connections."""
+        if self._started and self._child is not None:
+            return self
+        child = self.launch()._child
+        assert child is not None
         first: list[str] = []
         ready = threading.Thread(
             target=lambda: first.append(child.stdout.readline() if child.stdout else ""),
@@ -150,7 +162,8 @@ class ServerProcess:
         ready.join(timeout)
         if ready.is_alive() or not first or not first[0]:
             if not ready.is_alive():
-                child.wait(STOP_TIMEOUT)  # its stderr is complete once it has exited
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(STOP_TIMEOUT)  # its stderr is complete once it has exited
             why = "did not start in time" if ready.is_alive() else "exited at start"
             why += self._stderr_tail()
             self.stop()
@@ -172,6 +185,7 @@ class ServerProcess:
             raise ServerProcessError(f"the mock servers sent unusable details: {exc}") from exc
         self._reader = threading.Thread(target=self._read, name="mock-servers", daemon=True)
         self._reader.start()
+        self._started = True
         return self
 
     def _attach(self, info: dict[str, dict[str, Any]]) -> None:

@@ -27,8 +27,9 @@ from tui.services.simulation import SimSettings
 from tui.services.targets import MockTargets
 
 #: GIL switch interval while the app runs. Exports and the clients of the mock
-#: servers (which run in a child process) run on threads; a shorter interval hands the GIL back to the UI thread
-#: sooner, which keeps frames regular during a large export (benchmarks/tui_frames.py).
+#: servers (which run in a child process) run on threads; a shorter interval hands
+#: the GIL back to the UI thread sooner, which keeps frames regular during a large
+#: export (benchmarks/tui_frames.py).
 UI_SWITCH_INTERVAL = 0.001
 
 
@@ -73,6 +74,9 @@ class FeedlabApp(App[int]):
         # The app owns its process: secrets are masked in every log record from now on.
         logsafety.install()
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
+        # The servers' child process starts now, on the other core, while the first frame
+        # is painted; the workbench waits for it on a worker after that frame.
+        self.targets.launch()
 
     async def on_unmount(self) -> None:
         await asyncio.to_thread(self.targets.stop)

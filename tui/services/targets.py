@@ -78,13 +78,24 @@ class MockTargets:
         for callback in self._subscribers:
             callback(operation)
 
-    def start(self) -> None:
-        """Start both servers (blocking); failures are kept for :meth:`wait_ready`."""
+    def launch(self) -> None:
+        """Start the servers' child process without waiting for it (it starts on another
+        core while the app paints); a failure to launch is reported by :meth:`start`."""
         from mock_targets.process import ServerProcess, ServerProcessError
 
-        try:
+        if self._process is None:
             self._process = ServerProcess()
             self._process.subscribe(self._report)
+        with contextlib.suppress(ServerProcessError):
+            self._process.launch()
+
+    def start(self) -> None:
+        """Start both servers (blocking); failures are kept for :meth:`wait_ready`."""
+        from mock_targets.process import ServerProcessError
+
+        try:
+            self.launch()
+            assert self._process is not None
             self._process.start(START_TIMEOUT)
             self.s3, self.sftp = self._process.s3, self._process.sftp
             # One session for the app's life: botocore loads its service models per
