@@ -81,6 +81,8 @@ WHAT: dict[str, str] = {
     "(`benchmarks/tui_frames.py`, owned by the TUI engineer), at 200x50.",
     "tui-frame-gap-80x24": "The same 1M-row export at 80x24 (the narrow layout: one panel, "
     "the files and their preview).",
+    "tui-frame-gap-sftp": "The same 1M-row export at 80x24, to the SFTP mock (asyncssh in the "
+    "servers' child process, the app's SFTP sink on its own loop thread).",
     "tui-start-first-frame": "Seconds from process start to the app's first painted frame "
     "(`benchmarks/tui_startup.py`, headless, 80x24) against Textual's minimal app (an `App` "
     "composing one `Static`) started the same way, ABBA in the same run.",

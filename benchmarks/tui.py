@@ -5,9 +5,9 @@ app's first frame and to both mock servers being ready, each against Textual's
 own minimal app (one ``Static``) started the same way in the same run, ABBA.
 
 Frame gaps (``benchmarks/tui_frames.py``): the largest gap between 60 Hz ticks while
-a 1M-row export runs, at 200x50 and at 80x24. The script prints the gap either
-as JSON (a key containing ``gap``, in ms when the key ends in ``ms``) or as text
-such as ``max frame gap: 42.1 ms``.
+a 1M-row export runs, to S3 at 200x50 and at 80x24, and to SFTP at 80x24. The
+script prints the gap either as JSON (a key containing ``gap``, in ms when the key
+ends in ``ms``) or as text such as ``max frame gap: 42.1 ms``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,12 @@ from benchmarks.core import (
 
 SCRIPT = ROOT / "benchmarks" / "tui_frames.py"
 STARTUP = ROOT / "benchmarks" / "tui_startup.py"
-#: Frame-gap cases and the terminal size each runs at.
-FRAME_CASES = {"tui-frame-gap": "200x50", "tui-frame-gap-80x24": "80x24"}
+#: Frame-gap cases: the terminal size and the target each runs at.
+FRAME_CASES = {
+    "tui-frame-gap": ("200x50", "s3"),
+    "tui-frame-gap-80x24": ("80x24", "s3"),
+    "tui-frame-gap-sftp": ("80x24", "sftp"),
+}
 START_CASES = ("tui-start-first-frame", "tui-start-servers-ready")
 CASES = (*START_CASES, *FRAME_CASES)
 TARGET = Target("value_max", 100, "ms")
@@ -129,13 +133,13 @@ def run_startup(settings: Settings, want: Callable[[str], bool]) -> list[CaseRes
 
 def run(settings: Settings, want: Callable[[str], bool]) -> list[CaseResult]:
     results = run_startup(settings, want)
-    for case, size in FRAME_CASES.items():
+    for case, (size, target) in FRAME_CASES.items():
         if want(case):
-            results.append(run_frames(settings, case, size))
+            results.append(run_frames(settings, case, size, target))
     return results
 
 
-def run_frames(settings: Settings, case: str, size: str) -> CaseResult:
+def run_frames(settings: Settings, case: str, size: str, target: str = "s3") -> CaseResult:
     if not SCRIPT.exists():
         return CaseResult(
             name=case,
@@ -149,7 +153,7 @@ def run_frames(settings: Settings, case: str, size: str) -> CaseResult:
     gaps: list[float] = []
     p99s: list[float] = []
     rows = settings.size(ROWS)
-    argv = [sys.executable, str(SCRIPT), "--rows", str(rows), "--target", "s3", "--size", size]
+    argv = [sys.executable, str(SCRIPT), "--rows", str(rows), "--target", target, "--size", size]
     for _ in range(settings.repeats(3)):
         done = run_process(argv, env=python_env(), timeout=900)
         gap = parse_gap_ms(done.stdout)
@@ -168,7 +172,8 @@ def run_frames(settings: Settings, case: str, size: str) -> CaseResult:
         peer_value=None,
         target=TARGET,
         samples={"feedlab": gaps},
-        note=f"largest gap between 60 Hz ticks while the TUI exports {rows:,} rows to S3 "
+        note=f"largest gap between 60 Hz ticks while the TUI exports {rows:,} rows to "
+        f"{'S3' if target == 's3' else 'SFTP'} "
         f"at {size} (benchmarks/tui_frames.py), median of {len(gaps)} runs"
         + (f"; p99 gap {median(p99s):.1f} ms" if p99s else ""),
     )
