@@ -53,9 +53,8 @@ def read_feed(sink: Sink, fmt: str, columns: tuple[str, ...]) -> Readback:
         folder, _, name = key.rpartition("/")
         if name.startswith(".") or name.startswith("control_"):
             continue
-        stem = name.rpartition(".")[0]
-        parts = stem.split("_")
-        operation = parts[-3] if len(parts) >= 4 else "?"
+        parsed = naming.parse_data_name(name)  # a name off FS-4.1 is the names property's
+        operation = parsed.operation if parsed is not None else "?"
         control_key = naming.join_key(folder, naming.control_file_name(name))
         data = DataFile(key, operation, [], None, raw, control_key, None)
         try:
