@@ -40,6 +40,7 @@ TABLE_CELL = 32
 _HASH = re.compile(r"[0-9a-f]{64}")
 _VISIBLE = {"\t": "⇥", "\n": "↵", "\r": "␍", "\u2028": "⏎", "\u00a0": "⍽"}
 NULL = Text("null", style="dim italic")
+TABLE_NULL = Text("null", style="dim italic", no_wrap=True, end="")
 
 #: One table row as the pane hands it to the table: its number label and its cells.
 TableRow = tuple[Text, list[Text]]
@@ -48,9 +49,16 @@ TableRow = tuple[Text, list[Text]]
 def table_cell(value: Cell) -> Text:
     """A value as a table shows it: a SHA-256 hex identifier as ``0123456789ab…cdef``,
     anything else cut at :data:`TABLE_CELL` characters."""
-    if value is not None and _HASH.fullmatch(value):
-        return Text.assemble(value[:12], ("…", "dim"), value[-4:])
-    return render_cell(value, TABLE_CELL)
+    if value is None:
+        return TABLE_NULL
+    if _HASH.fullmatch(value):
+        text = Text.assemble(value[:12], ("…", "dim"), value[-4:])
+    else:
+        text = render_cell(value, TABLE_CELL)
+    # One line a row: Rich need not look for where to wrap it (a sixth of a table's paint).
+    text.no_wrap = True
+    text.end = ""
+    return text
 
 
 def render_cell(value: Cell, limit: int = MAX_CELL) -> Text:
@@ -220,7 +228,9 @@ class PreviewPane(Vertical):
 
     def _title(self, text: Text | str) -> None:
         title = self.query_one("#preview-title", Static)
-        title.update(text)
+        # One line as wide as the pane whatever it says: no layout of the screen for it
+        # (a file's title changes twice as it loads), unless it appears or goes.
+        title.update(text, layout=False)
         title.display = bool(str(text))  # no empty line above "Select a file…"
 
     def _switch(self, which: str) -> None:
@@ -297,7 +307,7 @@ class PreviewPane(Vertical):
             if number == len(cells):
                 cells.append(tuple(table_cell(v) for v in row))
             made = cells[number]
-            shown = [made[i] if i < len(made) else NULL for i in index]  # a short row: nulls
+            shown = [made[i] if i < len(made) else TABLE_NULL for i in index]  # short: nulls
             yield Text(str(number + 1), style="dim"), shown
 
     @on(PreviewTable.ColumnsChanged)
