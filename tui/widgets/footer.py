@@ -60,9 +60,9 @@ class SteadyFooter(Footer):
     def _set_enabled(self, before: tuple[Shown, ...], shown: tuple[Shown, ...]) -> bool:
         """Turn keys on or off in place when nothing else changed; False otherwise."""
         same_keys = [(k, b, t) for k, b, _, t in before] == [(k, b, t) for k, b, _, t in shown]
-        widgets = list(self.query(FooterKey))
         if not same_keys:
             return False
+        widgets = list(self.query(FooterKey))
         enabled = {key: on for key, _, on, _ in shown}
         if any(widget.key not in enabled for widget in widgets):
             return False

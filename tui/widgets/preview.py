@@ -65,7 +65,7 @@ def render_cell(value: Cell, limit: int = MAX_CELL) -> Text:
     if value is None:
         return NULL
     if len(value) <= limit and value.isprintable():
-        return Text(value)  # nothing to make visible (not even U+00A0): no append a character
+        return Text(value)  # nothing to make visible (not even U+00A0): one Text, no appends
     text = Text()
     for ch in value[:limit]:
         shown = _VISIBLE.get(ch)
