@@ -55,10 +55,14 @@ async def test_the_focused_tables_keys_come_and_go_with_its_focus(welcome: Path)
         await export(pilot)
         main = main_of(pilot)
         assert "h" not in [k.key for k in footer_keys(pilot)]
+        f1 = key_named(pilot, "f1")
         main.preview.table.focus()
         await pilot.pause()
         await pilot.pause()
         assert "h" in [k.key for k in footer_keys(pilot)]  # hide column
+        assert key_named(pilot, "f1") is f1  # the table's keys were added, the rest kept
+        keys = [k.key for k in footer_keys(pilot)]
+        assert keys.index("f10") < keys.index("h") < keys.index("ctrl+s")  # in footer order
         main.files_tree.focus()
         await pilot.pause()
         await pilot.pause()

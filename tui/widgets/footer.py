@@ -4,9 +4,11 @@ Textual's Footer recomposes (removes and mounts a widget for every key, each
 styled anew) on every change of the screen's bindings: a focus move, a
 ``refresh_bindings`` call, a key whose action became enabled. F5 makes three
 such changes in one frame, each 20-75 ms of the main thread at 80x24
-(benchmarks/tui_frames.py). This footer rebuilds once a frame at most, not at
-all when what it shows is the same, and turns a key on or off in place when
-that is all that changed.
+(benchmarks/tui_frames.py). This footer updates once a frame at most, not at
+all when what it shows is the same, and then in place: a key turned on or off
+keeps its widget, a key that came or went (the focused tree's or table's) is
+mounted or removed alone. Anything it does not know how to patch (binding
+groups, keys that changed order) is recomposed as Textual does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from textual.widgets._footer import FooterKey
 
 #: What the footer shows of one key: the key, its binding, enabled, its tooltip.
 Shown = tuple[str, Binding, bool, str]
+#: What tells one key widget from another (all of FooterKey's arguments but disabled).
+Identity = tuple[str, str, str, str, bool]
 
 
 class SteadyFooter(Footer):
@@ -53,22 +57,92 @@ class SteadyFooter(Footer):
         before, self._shown = self._shown, shown
         if shown == before:
             return
-        if before is not None and self._set_enabled(before, shown):
-            return
-        await self.recompose()
+        if before is None or not await self._patch(shown):
+            await self.recompose()
 
-    def _set_enabled(self, before: tuple[Shown, ...], shown: tuple[Shown, ...]) -> bool:
-        """Turn keys on or off in place when nothing else changed; False otherwise."""
-        same_keys = [(k, b, t) for k, b, _, t in before] == [(k, b, t) for k, b, _, t in shown]
-        if not same_keys:
+    def _wanted(self, shown: tuple[Shown, ...]) -> list[tuple[Identity, Shown]] | None:
+        """The key widgets :meth:`compose` would make, in order (None: groups, which
+        compose lays out in a container of their own)."""
+        palette = self.app.COMMAND_PALETTE_BINDING
+        wanted: list[tuple[Identity, Shown]] = []
+        actions: set[str] = set()
+        for entry in shown:
+            key, binding, _, tooltip = entry
+            if binding.group is not None:
+                return None
+            if binding.show and binding.action not in actions:  # one key an action
+                actions.add(binding.action)
+                identity = (binding.key, binding.action, binding.description, tooltip, False)
+                wanted.append((identity, entry))
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            for entry in shown:
+                key, binding, _, _ = entry
+                if key == palette:
+                    tip = binding.tooltip or binding.description
+                    identity = (binding.key, binding.action, binding.description, tip, True)
+                    wanted.append((identity, entry))
+        return wanted
+
+    @staticmethod
+    def _identity(widget: FooterKey) -> Identity:
+        tooltip = widget.tooltip if isinstance(widget.tooltip, str) else ""
+        palette = widget.has_class("-command-palette")
+        return (widget.key, widget.action, widget.description, tooltip or "", palette)
+
+    def _new_key(self, identity: Identity, entry: Shown) -> FooterKey:
+        _, binding, enabled, _ = entry
+        key, action, description, tooltip, palette = identity
+        display = self.app.get_key_display(binding)
+        if palette:
+            return FooterKey(
+                key, display, description, action, disabled=not enabled, tooltip=tooltip,
+                classes="-command-palette",
+            )  # fmt: skip
+        # compose data-binds compact to the footer's; watch_compact follows it here
+        compact = "-compact" if self.compact else ""
+        widget = FooterKey(
+            key, display, description, action, disabled=not enabled, tooltip=tooltip,
+            classes=compact,
+        )  # fmt: skip
+        widget.set_reactive(FooterKey.compact, self.compact)
+        return widget
+
+    def watch_compact(self, compact: bool) -> None:
+        """The keys mounted by :meth:`_patch` follow the footer's compact style too."""
+        for widget in self.query(FooterKey):
+            if not widget.has_class("-command-palette"):
+                widget.compact = compact
+
+    async def _patch(self, shown: tuple[Shown, ...]) -> bool:
+        """Change the key widgets in place to show ``shown``; False if it cannot."""
+        wanted = self._wanted(shown)
+        if wanted is None or any(not isinstance(c, FooterKey) for c in self.children):
             return False
-        widgets = list(self.query(FooterKey))
-        enabled = {key: on for key, _, on, _ in shown}
-        if any(widget.key not in enabled for widget in widgets):
+        have = {self._identity(widget): widget for widget in self.children}  # type: ignore[arg-type]
+        if len(have) != len(self.children):
             return False
-        for widget in widgets:
-            off = not enabled[widget.key]
-            if widget.has_class("-disabled") != off:
-                widget._disabled = off  # what a click checks (FooterKey.on_mouse_down)
-                widget.set_class(off, "-disabled")
+        kept = [have[identity] for identity, _ in wanted if identity in have]
+        if kept != [widget for widget in self.children if widget in kept]:
+            return False  # the same keys in another order: compose lays them out anew
+        wanted_ids = {identity for identity, _ in wanted}
+        gone = [widget for identity, widget in have.items() if identity not in wanted_ids]
+        if gone:
+            await self.remove_children(gone)
+        after: FooterKey | None = None
+        for identity, entry in wanted:
+            widget = have.get(identity)
+            if widget is None:
+                widget = self._new_key(identity, entry)
+                if after is not None:
+                    await self.mount(widget, after=after)
+                elif self.children:
+                    await self.mount(widget, before=self.children[0])
+                else:
+                    await self.mount(widget)
+            else:
+                off = not entry[2]
+                if widget.has_class("-disabled") != off:
+                    widget._disabled = off  # what a click checks (FooterKey.on_mouse_down)
+                    widget.set_class(off, "-disabled")
+            after = widget
         return True
