@@ -116,13 +116,14 @@ class SteadyFooter(Footer):
     async def _patch(self, shown: tuple[Shown, ...]) -> bool:
         """Change the key widgets in place to show ``shown``; False if it cannot."""
         wanted = self._wanted(shown)
-        if wanted is None or any(not isinstance(c, FooterKey) for c in self.children):
+        keys = [child for child in self.children if isinstance(child, FooterKey)]
+        if wanted is None or len(keys) != len(self.children):
             return False
-        have = {self._identity(widget): widget for widget in self.children}  # type: ignore[arg-type]
-        if len(have) != len(self.children):
+        have = {self._identity(widget): widget for widget in keys}
+        if len(have) != len(keys):
             return False
         kept = [have[identity] for identity, _ in wanted if identity in have]
-        if kept != [widget for widget in self.children if widget in kept]:
+        if kept != [widget for widget in keys if widget in kept]:
             return False  # the same keys in another order: compose lays them out anew
         wanted_ids = {identity for identity, _ in wanted}
         gone = [widget for identity, widget in have.items() if identity not in wanted_ids]
@@ -130,7 +131,7 @@ class SteadyFooter(Footer):
             await self.remove_children(gone)
         after: FooterKey | None = None
         for identity, entry in wanted:
-            widget = have.get(identity)
+            widget: FooterKey | None = have.get(identity)
             if widget is None:
                 widget = self._new_key(identity, entry)
                 if after is not None:
