@@ -105,18 +105,50 @@ async def test_preview_actions_run_from_the_palette(welcome: Path) -> None:
         assert shown_columns(main.preview.table) == columns[1:]
 
 
-async def test_a_long_preview_fills_in_over_a_few_frames(welcome: Path) -> None:
-    from tui.widgets.preview import FIRST_ROWS
+async def test_a_long_preview_loads_rows_as_the_view_nears_them(welcome: Path) -> None:
+    """A few screenfuls at once, the rest as the cursor (or the view) nears them, so F5
+    is not followed by a dozen repaints of the table; ctrl+end reaches the last row."""
+    from tui.widgets.preview import FIRST_ROWS, MORE_ROWS
 
     async with make_app(welcome, entering=400).run_test(size=(120, 30)) as pilot:
         await export(pilot)
         main = main_of(pilot)
         data = main.preview.data
-        assert data is not None and len(data.rows) > FIRST_ROWS
-        for _ in range(40):  # bounded: a few rows per frame until all are in
-            if main.preview.table.row_count == len(data.rows):
+        table = main.preview.table
+        assert data is not None and len(data.rows) > FIRST_ROWS + MORE_ROWS
+        assert table.row_count == FIRST_ROWS
+        table.focus()
+        table.move_cursor(row=FIRST_ROWS - 5, animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        assert table.row_count == FIRST_ROWS + MORE_ROWS  # near the end: the next rows
+        await pilot.press("ctrl+end")
+        for _ in range(20):  # bounded: a chunk a frame, then the cursor moves
+            if table.cursor_row == len(data.rows) - 1:
                 break
             await pilot.pause()
-        assert main.preview.table.row_count == len(data.rows)
-        last = [str(c) for c in main.preview.table.get_row_at(len(data.rows) - 1)]
+        assert table.row_count == len(data.rows)
+        assert table.cursor_row == len(data.rows) - 1
+        last = [str(c) for c in table.get_row_at(len(data.rows) - 1)]
         assert last[1] == data.rows[-1][1]  # the timestamp column, in order
+
+
+async def test_pinning_keeps_the_rows_loaded_and_the_cursor_row(welcome: Path) -> None:
+    from tui.widgets.preview import FIRST_ROWS
+
+    async with make_app(welcome, entering=400).run_test(size=(120, 30)) as pilot:
+        await export(pilot)
+        main = main_of(pilot)
+        table = main.preview.table
+        table.focus()
+        await pilot.press("ctrl+end")
+        for _ in range(20):
+            if table.cursor_row > FIRST_ROWS:
+                break
+            await pilot.pause()
+        row, loaded = table.cursor_row, table.row_count
+        await pilot.press("p")
+        await pilot.pause()
+        table = main.preview.table
+        assert table.fixed_columns == 1
+        assert table.row_count == loaded and table.cursor_row == row

@@ -52,6 +52,7 @@ from tui.tools import MAIN_ACTIONS
 from tui.widgets.activity import ActivityLog
 from tui.widgets.feed_form import FeedForm
 from tui.widgets.flow_form import FlowForm
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.preview import PreviewPane
 from tui.widgets.rows_editor import RowsEditor
 from tui.widgets.target_tree import TargetTree
@@ -103,7 +104,7 @@ class MainScreen(PlainNotify, Screen[None]):
                         yield FlowForm(values, id="flow-form")
                 yield Static("", id="config-status", markup=False)
             yield Workbench(self.settings, self.targets, id="workbench")
-        yield Footer(id="footer")
+        yield SteadyFooter(id="footer")  # query_one(Footer) finds it
 
     def on_mount(self) -> None:
         from tui.app import FeedlabApp

@@ -31,27 +31,41 @@ from tui.services.targets import FileRef
 from tui.widgets.target_tree import human_size
 
 MAX_CELL = 80
-#: Rows added to a new table at once (more than any screen shows), then per frame.
+#: Rows a new table gets at once: more than any screen shows (47 at 200x50).
 FIRST_ROWS = 60
-MORE_ROWS = 40
+#: Rows added when the view comes within a screenful of the last row loaded.
+MORE_ROWS = 100
 #: Characters of a value shown in a table cell (the record view shows all of it).
 TABLE_CELL = 32
 _HASH = re.compile(r"[0-9a-f]{64}")
 _VISIBLE = {"\t": "⇥", "\n": "↵", "\r": "␍", "\u2028": "⏎", "\u00a0": "⍽"}
 NULL = Text("null", style="dim italic")
+TABLE_NULL = Text("null", style="dim italic", no_wrap=True, end="")
+
+#: One table row as the pane hands it to the table: its number label and its cells.
+TableRow = tuple[Text, list[Text]]
 
 
 def table_cell(value: Cell) -> Text:
     """A value as a table shows it: a SHA-256 hex identifier as ``0123456789ab…cdef``,
     anything else cut at :data:`TABLE_CELL` characters."""
-    if value is not None and _HASH.fullmatch(value):
-        return Text.assemble(value[:12], ("…", "dim"), value[-4:])
-    return render_cell(value, TABLE_CELL)
+    if value is None:
+        return TABLE_NULL
+    if _HASH.fullmatch(value):
+        text = Text.assemble(value[:12], ("…", "dim"), value[-4:])
+    else:
+        text = render_cell(value, TABLE_CELL)
+    # One line a row: Rich need not look for where to wrap it (a sixth of a table's paint).
+    text.no_wrap = True
+    text.end = ""
+    return text
 
 
 def render_cell(value: Cell, limit: int = MAX_CELL) -> Text:
     if value is None:
         return NULL
+    if len(value) <= limit and value.isprintable():
+        return Text(value)  # nothing to make visible (not even U+00A0): one Text, no appends
     text = Text()
     for ch in value[:limit]:
         shown = _VISIBLE.get(ch)
@@ -86,6 +100,51 @@ class PreviewTable(DataTable[Text]):
 
     def __init__(self) -> None:
         super().__init__(id="preview-table", zebra_stripes=True, cursor_type="cell")
+        #: The rows not added yet (None: all are in).
+        self._pending: Iterator[TableRow] | None = None
+        self._follow_queued = False
+
+    def fill(self, rows: Iterator[TableRow], count: int) -> None:
+        """Add ``count`` rows of ``rows`` now and the rest as the view nears them."""
+        self._pending = rows
+        self.add_more(count)
+
+    def add_more(self, count: int) -> bool:
+        """Add the next ``count`` pending rows; False when none are left."""
+        if self._pending is None:
+            return False
+        before = self.row_count
+        for label, cells in islice(self._pending, count):
+            self.add_row(*cells, label=label)
+        if self.row_count - before < count:
+            self._pending = None
+        return self._pending is not None
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self._queue_follow, init=False)
+        self.watch(self, "cursor_coordinate", self._queue_follow, init=False)
+
+    def _queue_follow(self) -> None:
+        # After this frame: the scroll (or cursor move) paints first, the rows next.
+        if self._pending is not None and not self._follow_queued:
+            self._follow_queued = True
+            self.call_after_refresh(self._follow)
+
+    def _follow(self) -> None:
+        """Keep a screenful of rows loaded below the cursor and below the view."""
+        self._follow_queued = False
+        height = max(self.size.height, 1)
+        ahead = max(self.cursor_row, round(self.scroll_y) + height) + height
+        while ahead >= self.row_count and self.add_more(MORE_ROWS):
+            pass
+
+    def action_scroll_bottom(self) -> None:
+        """ctrl+end: the last row of the file's preview, not of the rows loaded so far
+        (the rest comes in a chunk a frame, then the cursor moves there)."""
+        if self.add_more(MORE_ROWS):
+            self.call_after_refresh(self.action_scroll_bottom)
+        else:
+            super().action_scroll_bottom()
 
     def _cursor_column(self) -> str:
         if not self.columns:
@@ -132,6 +191,8 @@ class PreviewPane(Vertical):
         #: Columns pinned at the left, in order, and hidden columns: kept from file to file.
         self.pinned: list[str] = []
         self.hidden: set[str] = set()
+        #: The table cells of :attr:`data`'s rows made so far (pin and hide reuse them).
+        self._cells: list[tuple[Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="preview-title", markup=False)
@@ -167,7 +228,9 @@ class PreviewPane(Vertical):
 
     def _title(self, text: Text | str) -> None:
         title = self.query_one("#preview-title", Static)
-        title.update(text)
+        # One line as wide as the pane whatever it says: no layout of the screen for it
+        # (a file's title changes twice as it loads), unless it appears or goes.
+        title.update(text, layout=False)
         title.display = bool(str(text))  # no empty line above "Select a file…"
 
     def _switch(self, which: str) -> None:
@@ -197,6 +260,7 @@ class PreviewPane(Vertical):
             title.append(f"  ✗ {problem}", style="bold red")
         self._title(title)
         self.data = preview
+        self._cells = []
         await self._fill()
         self._switch("preview-table")
 
@@ -223,40 +287,28 @@ class PreviewPane(Vertical):
             label = Text(("📌 " if column in self.pinned else "") + column, style="bold")
             table.add_column(label, key=column)
         index = [preview.columns.index(c) for c in shown]
-        rows = iter(enumerate(preview.rows, start=1))
-        self._add_rows(table, rows, index, FIRST_ROWS)
+        # As many rows as the old table had (a pin keeps the cursor's row), at least a few
+        # screenfuls; the rest as the view nears them.
+        count = max(FIRST_ROWS, old.row_count if cursor is not None else 0)
+        table.fill(self._table_rows(preview, index), count)
         await old.remove()
         await self.query_one(ContentSwitcher).mount(table)
-        if len(preview.rows) > FIRST_ROWS:
-            self.call_after_refresh(self._more_rows, table, rows, index)
         if cursor is not None and cursor[1] in shown:
             table.move_cursor(row=cursor[0], column=shown.index(cursor[1]), animate=False)
         if had_focus:
             table.focus()
 
-    @staticmethod
-    def _add_rows(
-        table: PreviewTable,
-        rows: Iterator[tuple[int, tuple[Cell, ...]]],
-        index: list[int],
-        count: int,
-    ) -> None:
-        """Add the next ``count`` rows of ``rows`` (fewer at its end)."""
-        for number, row in islice(rows, count):
-            cells = [table_cell(row[i] if i < len(row) else None) for i in index]
-            table.add_row(*cells, label=Text(str(number), style="dim"))
-
-    def _more_rows(
-        self, table: PreviewTable, rows: Iterator[tuple[int, tuple[Cell, ...]]], index: list[int]
-    ) -> None:
-        """The rows past the first screenful, a few per frame: building all 500 in one
-        go would hold the UI for a fifth of a second (benchmarks/tui_frames.py)."""
-        if not table.is_attached:
-            return  # another file (or layout) replaced the table meanwhile
-        before = table.row_count
-        self._add_rows(table, rows, index, MORE_ROWS)
-        if table.row_count > before:
-            self.call_after_refresh(self._more_rows, table, rows, index)
+    def _table_rows(self, preview: DataPreview, index: list[int]) -> Iterator[TableRow]:
+        """``preview``'s rows as table rows, columns ``index``; cells made once per file."""
+        cells = self._cells
+        for number, row in enumerate(preview.rows):
+            if self.data is not preview:
+                return  # another file is shown: its table is gone, and so is this one
+            if number == len(cells):
+                cells.append(tuple(table_cell(v) for v in row))
+            made = cells[number]
+            shown = [made[i] if i < len(made) else TABLE_NULL for i in index]  # short: nulls
+            yield Text(str(number + 1), style="dim"), shown
 
     @on(PreviewTable.ColumnsChanged)
     async def _columns_changed(self, event: PreviewTable.ColumnsChanged) -> None:

@@ -54,6 +54,8 @@ class TargetTree(Tree[NodeData]):
         self._files: dict[FileRef, TreeNode[NodeData]] = {}
         self._sizes: dict[FileRef, int | None] = {}
         self.started = False
+        #: The file to move the cursor to once the tree is shown (see _cursor_to).
+        self._cursor_pending: TreeNode[NodeData] | None = None
         #: The files of the last batch (marked in the tree) and its number.
         self._batch: tuple[int, frozenset[FileRef]] = (0, frozenset())
 
@@ -110,15 +112,27 @@ class TargetTree(Tree[NodeData]):
             return
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:  # expand() rebuilds every line of the tree, always
+                parent.expand()
             parent = parent.parent
         # A node added in this tick has no line yet: move once the tree has laid it out.
         self.call_after_refresh(self._cursor_to, node)
 
     def _cursor_to(self, node: TreeNode[NodeData]) -> None:
-        if node.data is not None and self._files.get(node.data) is node:
-            self.move_cursor(node, animate=False)
-            self.scroll_to_node(node, animate=False)
+        if node.data is None or self._files.get(node.data) is not node:
+            return
+        if not self.is_on_screen:
+            # Hidden (F5 at 80 columns selects, then shows the Files panel): scrolled now,
+            # with the size it had when last shown, it would scroll a line too far.
+            self._cursor_pending = node
+            return
+        self.move_cursor(node, animate=False)
+        self.scroll_to_node(node, animate=False)
+
+    def on_show(self) -> None:
+        node, self._cursor_pending = self._cursor_pending, None
+        if node is not None:
+            self.call_after_refresh(self._cursor_to, node)
 
     def rebuild(self, refs: Iterable[FileRef]) -> None:
         for node in self._servers.values():
