@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import ContentSwitcher, Static
 
 from tests.tui.conftest import export, main_of, make_app, on_screen
 from tui.screens.record import RecordScreen
@@ -152,3 +152,16 @@ async def test_pinning_keeps_the_rows_loaded_and_the_cursor_row(welcome: Path) -
         table = main.preview.table
         assert table.fixed_columns == 1
         assert table.row_count == loaded and table.cursor_row == row
+
+
+async def test_a_preview_that_arrives_while_the_app_closes_is_dropped(welcome: Path) -> None:
+    """Quitting while a file loads: its table swap finds the pane being torn down
+    (the switcher's children already removed) and must not raise on the way out."""
+    async with make_app(welcome).run_test(size=(200, 50)) as pilot:
+        await export(pilot)
+        pane = main_of(pilot).preview
+        switcher = pane.query_one("#preview-switcher", ContentSwitcher)
+        switcher.current = "preview-empty"  # a message was shown since
+        await pane.table.remove()  # as App shutdown removes widgets bottom-up
+        pane._switch("preview-table")
+        assert switcher.current == "preview-empty"

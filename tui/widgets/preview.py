@@ -12,6 +12,7 @@ row under the cursor as a record, one column per line with full values.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -21,6 +22,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static
@@ -193,6 +195,9 @@ class PreviewPane(Vertical):
         self.hidden: set[str] = set()
         #: The table cells of :attr:`data`'s rows made so far (pin and hide reuse them).
         self._cells: list[tuple[Text, ...]] = []
+        #: One table swap at a time: a fill removes the table and mounts a new one across
+        #: awaits, and a second file's preview (or a pin) arriving meanwhile must wait.
+        self._swapping = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="preview-title", markup=False)
@@ -234,7 +239,12 @@ class PreviewPane(Vertical):
         title.display = bool(str(text))  # no empty line above "Select a file…"
 
     def _switch(self, which: str) -> None:
-        self.query_one(ContentSwitcher).current = which
+        try:
+            switcher = self.query_one(ContentSwitcher)
+            switcher.get_child_by_id(which)
+        except NoMatches:
+            return  # the app is closing: a preview still loading has nowhere to go
+        switcher.current = which
 
     def show_loading(self, ref: FileRef, doing: str = "loading…") -> None:
         self.ref = ref
@@ -261,8 +271,12 @@ class PreviewPane(Vertical):
         self._title(title)
         self.data = preview
         self._cells = []
-        await self._fill()
-        self._switch("preview-table")
+        async with self._swapping:
+            if self.data is not preview:
+                return  # another file (or a message) came while the last swap ran
+            await self._fill()
+            if self.data is preview:
+                self._switch("preview-table")
 
     def shown_columns(self) -> list[str]:
         """The data's columns as the table shows them: pinned first, hidden left out."""
@@ -313,6 +327,11 @@ class PreviewPane(Vertical):
     @on(PreviewTable.ColumnsChanged)
     async def _columns_changed(self, event: PreviewTable.ColumnsChanged) -> None:
         event.stop()
+        async with self._swapping:
+            await self._change_columns(event)
+        self.table.refresh_bindings()
+
+    async def _change_columns(self, event: PreviewTable.ColumnsChanged) -> None:
         row = self.table.cursor_row
         if event.op == "pin":
             if event.column in self.pinned:
@@ -326,7 +345,6 @@ class PreviewPane(Vertical):
             self.hidden.clear()
             self.pinned.clear()
         await self._fill((row, event.column))
-        self.table.refresh_bindings()
 
     @on(PreviewTable.RecordWanted)
     def _record_wanted(self, event: PreviewTable.RecordWanted) -> None:
