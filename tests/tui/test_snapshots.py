@@ -40,7 +40,11 @@ async def still(pilot: Pilot[Any]) -> None:
     pilot.app.clear_notifications()
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
+    # The log scrolls to its last line, the preview's rows and the footer's keys come a
+    # frame after their messages: on a loaded machine one pause caught them mid-way.
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+    await pilot.pause(0.1)
 
 
 async def start(pilot: Pilot[Any]) -> None:

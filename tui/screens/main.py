@@ -294,6 +294,11 @@ class MainScreen(PlainNotify, Screen[None]):
         config = self.valid_config("export")
         if config is not None and self.workbench.export(config):
             self.feed_form.clock = self.workbench.settings.clock  # the next batch's folder
+            # In the narrow layout the files panel shows the export's progress, then its
+            # result. Switching now, not when it ends, also keeps the panel's layout out of
+            # the frame that shows the result (benchmarks/tui_frames.py at 80x24).
+            if self.narrow and self.panel != "files" and not self.maximized:
+                self.show_panel("files")
 
     @on(m.ExportFinished)
     def _exported(self, event: m.ExportFinished) -> None:
@@ -303,8 +308,6 @@ class MainScreen(PlainNotify, Screen[None]):
         if path is not None:
             shown = batch_command(event.plan, path).shown()
             self.activity.note(f"   same names from the command line (^T copies): {shown}", "dim")
-        if self.narrow and self.panel != "files" and event.result.files and not self.maximized:
-            self.show_panel("files")
 
     def action_next_day(self) -> None:
         settings = self.workbench.next_day()
