@@ -457,4 +457,9 @@ Issue 12, the app's frame gap during a 1M-row export:
     `add_row` invalidated the whole table's render: a dozen repaints after
     F5); the footer updates only the keys that changed (it recomposed three
     times); folders already open are not expanded again. Main-thread CPU
-    after an export 0.7-1.3 s -> 0.18-0.34 s."""
+    after an export 0.7-1.3 s -> 0.18-0.34 s.
+16. **tui/widgets/workbench.py, screens/main.py** - F5 from the form (narrow
+    layout) switches to Files when the export starts, and the export's worker
+    starts three frames after F5: a computing worker halves the UI's share of
+    the GIL, and the panel's layout had stretched to 85-128 ms. 80x24: largest
+    gap 36-69 ms in four runs after it."""

@@ -9,6 +9,7 @@ the current config (``config``, None while the form is invalid) and calls
 from __future__ import annotations
 
 import gc
+import threading
 import time
 
 from textual import on, work
@@ -42,6 +43,10 @@ from tui.widgets.text import PlainNotify
 
 #: Seconds between progress updates shown while an export runs.
 PROGRESS_INTERVAL = 0.1
+#: An export starts after this many frames have been painted since F5 (the panel, then
+#: the focus and footer it moves), or after FIRST_FRAME_WAIT seconds at most.
+FIRST_FRAMES = 3
+FIRST_FRAME_WAIT = 0.5
 
 
 class ExportCancelled(FeedError):
@@ -174,11 +179,24 @@ class Workbench(PlainNotify, Vertical):
         self.last_plan = plan
         self.exporting = True
         self.status.started(f"Batch {plan.number}: starting…", plan.events_total)
-        self.export_batch(config, plan)
+        # The export waits for the frames that show it started (the status; in the narrow
+        # layout the files panel, the focus and footer it moves): a worker computing from
+        # the first moment halves the UI's share of the GIL, and those frames' layout
+        # stretched past 100 ms (benchmarks/tui_frames.py).
+        painted = threading.Event()
+        self._after_frames(FIRST_FRAMES, painted)
+        self.export_batch(config, plan, painted)
         return True
 
+    def _after_frames(self, count: int, done: threading.Event) -> None:
+        if count <= 0:
+            done.set()
+        else:
+            self.call_after_refresh(self._after_frames, count - 1, done)
+
     @work(thread=True, exit_on_error=False, group="export")
-    def export_batch(self, config: FeedConfig, plan: BatchPlan) -> None:
+    def export_batch(self, config: FeedConfig, plan: BatchPlan, painted: threading.Event) -> None:
+        painted.wait(FIRST_FRAME_WAIT)
         worker = get_current_worker()
         last = 0.0
 
