@@ -375,8 +375,8 @@ starts no process below 32 MiB; nothing else there is specific to large inputs.\
 NOTES: dict[str, str] = {
     "Two runs behind the table": "The `tui-*` rows are from `python -m benchmarks --cases "
     "tui` at 07:18Z on the same day and machine (load average 2.2), after the last change "
-    "to the app; every other row is from the full run above. Nothing outside `tui/`, "
-    "`mock_targets/` and `benchmarks/` changed between them. Runs: tui-frame-gap 67.4, "
+    "to the app; every other row is from the full run above. Nothing in `feedcore/` or `feedlab/` "
+    "changed between them. Runs: tui-frame-gap 67.4, "
     "71.8, 84.1 ms; tui-frame-gap-80x24 51.5, 38.7, 44.4 ms; tui-frame-gap-sftp 56.2, "
     "54.7, 53.1 ms. The e2e and small-export rows that miss ran on code this session did "
     "not touch (the 5M CSV case passed at 0.96 in the issue-14 run).",
