@@ -27,10 +27,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Self
 
 from mock_targets.access import S3Access, SFTPAccess
+from mock_targets.lifecycle import Startable
 from mock_targets.reports import Operation, Reporter, Subscriber
 
 __all__ = ["RemoteS3", "RemoteSFTP", "ServerProcess", "ServerProcessError"]
@@ -92,7 +92,7 @@ class RemoteSFTP(SFTPAccess):
         self.owner.request("reset", server="sftp")
 
 
-class ServerProcess:
+class ServerProcess(Startable):
     """A child process running both mock servers; ``with`` starts and stops it."""
 
     def __init__(self, command: list[str] | None = None) -> None:
@@ -228,17 +228,6 @@ class ServerProcess:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:
