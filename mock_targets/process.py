@@ -108,7 +108,6 @@ class ServerProcess(Startable):
         self._next_id = 0
         self._replies: dict[int, tuple[threading.Event, list[str | None]]] = {}
         self._gone: str | None = None
-        self._started = False
 
     def __repr__(self) -> str:
         pid = self._child.pid if self._child is not None else None
@@ -122,7 +121,6 @@ class ServerProcess(Startable):
         if self._child is not None:
             return self
         self._gone = None
-        self._started = False
         # Kept open for the child's life (closed by stop): its stderr, for error messages.
         self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         package_root = str(Path(__file__).resolve().parents[1])
@@ -148,7 +146,7 @@ class ServerProcess(Startable):
     def start(self, timeout: float = START_TIMEOUT) -> Self:
         """Start the child (unless :meth:`launch` did) and wait until both servers
         accept connections."""
-        if self._started and self._child is not None:
+        if self._reader is not None:  # started, and not stopped since
             return self
         child = self.launch()._child
         assert child is not None
@@ -185,7 +183,6 @@ class ServerProcess(Startable):
             raise ServerProcessError(f"the mock servers sent unusable details: {exc}") from exc
         self._reader = threading.Thread(target=self._read, name="mock-servers", daemon=True)
         self._reader.start()
-        self._started = True
         return self
 
     def _attach(self, info: dict[str, dict[str, Any]]) -> None:
@@ -208,8 +205,8 @@ class ServerProcess(Startable):
         """Close the child's stdin (it stops its servers, deletes their folders) and
         wait for it; kill it if it does not go (idempotent)."""
         child, self._child = self._child, None
-        with self._lock:
-            self._gone = self._gone or "the mock servers have stopped"
+        # First: a request from now on, or waiting now, is told so, not left to time out.
+        self._fail_waiters("the mock servers have stopped")
         if child is not None:
             with contextlib.suppress(OSError):
                 if child.stdin is not None:
@@ -224,7 +221,6 @@ class ServerProcess(Startable):
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(STOP_TIMEOUT)
         self._reader = None
-        self._fail_waiters("the mock servers have stopped")
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
